@@ -1,0 +1,391 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* spacetest-test.c: the GTest layer */
+
+#include "spacetest-private.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/**
+ * SECTION:spacetest-test
+ * @title: GTest integration
+ * @short_description: Namespaces whose lifetime is the running test
+ *
+ * Macros for C test programs built on GTest. Objects they return belong
+ * to the running test and are released when it ends (through
+ * g_test_queue_destroy()); a thread they switched is switched back then.
+ * On failure they report the *caller's* file and line with the error
+ * message and fail the test the way g_assert_no_error() does, honouring
+ * g_test_set_nonfatal_assertions().
+ *
+ * |[<!-- language="C" -->
+ * static void
+ * test_bind (void)
+ * {
+ *   spacetest_test_check_leaks ();
+ *   if (!spacetest_test_require (SPACETEST_NAMESPACE_TYPE_NET))
+ *     return;
+ *   spacetest_test_enter_transient (SPACETEST_NAMESPACE_TYPE_NET);
+ *   // 127.0.0.1 is this test's own
+ * }
+ *
+ * int
+ * main (int argc, char **argv)
+ * {
+ *   spacetest_test_init (&argc, &argv, NULL);
+ *   g_test_add_func ("/example/bind", test_bind);
+ *   return g_test_run ();
+ * }
+ * ]|
+ */
+
+/* Why spacetest_test_init() could not set up unprivileged mode, for the
+ * skip messages of spacetest_test_require(). */
+static char *userns_failure;
+
+void
+_spacetest_test_init_post (void)
+{
+  const char *env = g_getenv ("SPACETEST_USERNS");
+  g_autoptr(GError) error = NULL;
+
+  if (g_strcmp0 (env, "0") == 0)
+    return;
+
+  if (!spacetest_init_user_namespace (&error))
+    {
+      g_free (userns_failure);
+      userns_failure = g_strdup (error->message);
+    }
+}
+
+static void
+fail_with_error (const char   *file,
+                 int           line,
+                 const char   *func,
+                 const char   *expr,
+                 const GError *error)
+{
+  g_assertion_message_error (G_LOG_DOMAIN, file, line, func, expr,
+                             error, 0, 0);
+}
+
+gboolean
+_spacetest_test_require (const char             *file,
+                         int                     line,
+                         const char             *func,
+                         SpacetestNamespaceType  types)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *desc = NULL;
+  g_autofree char *msg = NULL;
+
+  if (spacetest_check_can_create (types, &error))
+    return TRUE;
+
+  desc = _spacetest_types_describe (types);
+  if (userns_failure != NULL)
+    msg = g_strdup_printf (_("%s:%d: cannot create %s namespaces: %s "
+                             "(unprivileged mode failed: %s)"),
+                           file, line, desc, error->message, userns_failure);
+  else
+    msg = g_strdup_printf (_("%s:%d: cannot create %s namespaces: %s"),
+                           file, line, desc, error->message);
+
+  if (g_strcmp0 (g_getenv ("SPACETEST_REQUIRE"), "1") == 0)
+    g_test_fail_printf ("%s", msg);
+  else
+    g_test_skip (msg);
+
+  return FALSE;
+}
+
+SpacetestNamespace *
+_spacetest_test_new_transient (const char             *file,
+                               int                     line,
+                               const char             *func,
+                               SpacetestNamespaceType  type)
+{
+  g_autoptr(GError) error = NULL;
+  SpacetestNamespace *ns;
+
+  ns = spacetest_namespace_new_transient (type,
+                                          type == SPACETEST_NAMESPACE_TYPE_NET
+                                            ? SPACETEST_TRANSIENT_LOOPBACK_UP
+                                            : SPACETEST_TRANSIENT_NONE,
+                                          &error);
+  if (ns == NULL)
+    {
+      fail_with_error (file, line, func, "spacetest_test_new_transient", error);
+      return NULL;
+    }
+
+  g_test_queue_unref (ns);
+  return ns;
+}
+
+SpacetestNamespace *
+_spacetest_test_current (const char             *file,
+                         int                     line,
+                         const char             *func,
+                         SpacetestNamespaceType  type)
+{
+  g_autoptr(GError) error = NULL;
+  SpacetestNamespace *ns;
+
+  ns = spacetest_namespace_new_current (type, &error);
+  if (ns == NULL)
+    {
+      fail_with_error (file, line, func, "spacetest_test_current", error);
+      return NULL;
+    }
+
+  g_test_queue_unref (ns);
+  return ns;
+}
+
+SpacetestGuard *
+_spacetest_test_enter_transient (const char             *file,
+                                 int                     line,
+                                 const char             *func,
+                                 SpacetestNamespaceType  types)
+{
+  g_autoptr(GError) error = NULL;
+  SpacetestGuard *guard;
+
+  guard = spacetest_enter_transient (types,
+                                     (types & SPACETEST_NAMESPACE_TYPE_NET)
+                                       ? SPACETEST_TRANSIENT_LOOPBACK_UP
+                                       : SPACETEST_TRANSIENT_NONE,
+                                     &error);
+  if (guard == NULL)
+    {
+      fail_with_error (file, line, func, "spacetest_test_enter_transient",
+                       error);
+      return NULL;
+    }
+
+  g_test_queue_unref (guard);
+  return guard;
+}
+
+/* ---- leak check ------------------------------------------------------ */
+
+typedef struct
+{
+  char *file;
+  int line;
+  char *func;
+  GHashTable *fds;        /* fd number → link target */
+  GHashTable *children;   /* pid → TRUE */
+  pid_t tid;
+  char *ns_links[SPACETEST_N_TYPES];
+} LeakCheck;
+
+static GHashTable *
+snapshot_fds (void)
+{
+  GHashTable *fds = g_hash_table_new_full (g_direct_hash, g_direct_equal,
+                                           NULL, g_free);
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  const char *name;
+
+  if (dir == NULL)
+    return fds;
+
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_strconcat ("/proc/self/fd/", name, NULL);
+      char *target = g_file_read_link (path, NULL);
+      int fd = atoi (name);
+
+      /* The directory's own descriptor is gone by now: skip what cannot
+       * be read. */
+      if (target == NULL)
+        continue;
+      g_hash_table_insert (fds, GINT_TO_POINTER (fd), target);
+    }
+
+  return fds;
+}
+
+static GHashTable *
+snapshot_children (void)
+{
+  GHashTable *children = g_hash_table_new (g_direct_hash, g_direct_equal);
+  g_autoptr(GDir) tasks = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *tid;
+
+  if (tasks == NULL)
+    return children;
+
+  while ((tid = g_dir_read_name (tasks)) != NULL)
+    {
+      g_autofree char *path = g_strdup_printf ("/proc/self/task/%s/children",
+                                               tid);
+      g_autofree char *contents = NULL;
+      g_auto(GStrv) pids = NULL;
+
+      if (!g_file_get_contents (path, &contents, NULL, NULL))
+        continue;
+      pids = g_strsplit_set (g_strstrip (contents), " \n", -1);
+      for (guint i = 0; pids[i] != NULL; i++)
+        if (*pids[i] != '\0')
+          g_hash_table_add (children, GINT_TO_POINTER (atoi (pids[i])));
+    }
+
+  return children;
+}
+
+static char *
+describe_process (int pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/cmdline", pid);
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  if (!g_file_get_contents (path, &contents, &len, NULL) || len == 0)
+    {
+      g_autofree char *stat_path = g_strdup_printf ("/proc/%d/stat", pid);
+      g_autofree char *stat = NULL;
+
+      if (g_file_get_contents (stat_path, &stat, NULL, NULL))
+        {
+          char *open = strchr (stat, '('), *close = strrchr (stat, ')');
+          gboolean zombie = close != NULL && close[1] == ' ' && close[2] == 'Z';
+
+          if (open != NULL && close != NULL && close > open)
+            return g_strdup_printf ("[%.*s]%s", (int) (close - open - 1),
+                                    open + 1, zombie ? _(" (zombie)") : "");
+        }
+      return g_strdup ("?");
+    }
+
+  for (gsize i = 0; i + 1 < len; i++)
+    if (contents[i] == '\0')
+      contents[i] = ' ';
+
+  return g_steal_pointer (&contents);
+}
+
+static int
+compare_ints (gconstpointer a,
+              gconstpointer b)
+{
+  return *(const int *) a - *(const int *) b;
+}
+
+static void
+leak_check_run (gpointer user_data)
+{
+  LeakCheck *check = user_data;
+  g_autoptr(GHashTable) fds = snapshot_fds ();
+  g_autoptr(GHashTable) children = snapshot_children ();
+  g_autoptr(GArray) leaked_fds = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr(GArray) leaked_children = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr(GString) report = g_string_new (NULL);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, fds);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      const char *before = g_hash_table_lookup (check->fds, key);
+
+      int fd = GPOINTER_TO_INT (key);
+
+      if (g_strcmp0 (before, value) != 0)
+        g_array_append_val (leaked_fds, fd);
+    }
+
+  g_hash_table_iter_init (&iter, children);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      int pid = GPOINTER_TO_INT (key);
+
+      if (!g_hash_table_contains (check->children, key))
+        g_array_append_val (leaked_children, pid);
+    }
+
+  g_array_sort (leaked_fds, compare_ints);
+  g_array_sort (leaked_children, compare_ints);
+
+  for (guint i = 0; i < leaked_fds->len; i++)
+    {
+      int fd = g_array_index (leaked_fds, int, i);
+
+      g_string_append_printf (report, _("\n  file descriptor %d → %s"), fd,
+                              (const char *) g_hash_table_lookup (fds,
+                                                                  GINT_TO_POINTER (fd)));
+    }
+
+  for (guint i = 0; i < leaked_children->len; i++)
+    {
+      int pid = g_array_index (leaked_children, int, i);
+      g_autofree char *cmd = describe_process (pid);
+
+      g_string_append_printf (report, _("\n  child process %d: %s"), pid, cmd);
+    }
+
+  if (_spacetest_gettid () == check->tid)
+    for (int i = 0; i < SPACETEST_N_TYPES; i++)
+      {
+        g_autofree char *path = g_strdup_printf (
+          "/proc/thread-self/ns/%s",
+          spacetest_namespace_type_to_string (_spacetest_types[i]));
+        g_autofree char *now = g_file_read_link (path, NULL);
+
+        if (g_strcmp0 (now, check->ns_links[i]) != 0)
+          g_string_append_printf (report,
+                                  _("\n  the test's thread is in %s, not in "
+                                    "%s where it started"),
+                                  now ? now : "?",
+                                  check->ns_links[i] ? check->ns_links[i] : "?");
+      }
+
+  if (report->len > 0)
+    {
+      g_autofree char *msg =
+        g_strdup_printf (_("leak check: the test left behind:%s"),
+                         report->str);
+
+      g_assertion_message (G_LOG_DOMAIN, check->file, check->line,
+                           check->func, msg);
+    }
+
+  g_hash_table_unref (check->fds);
+  g_hash_table_unref (check->children);
+  for (int i = 0; i < SPACETEST_N_TYPES; i++)
+    g_free (check->ns_links[i]);
+  g_free (check->file);
+  g_free (check->func);
+  g_free (check);
+}
+
+void
+_spacetest_test_check_leaks (const char *file,
+                             int         line,
+                             const char *func)
+{
+  LeakCheck *check = g_new0 (LeakCheck, 1);
+
+  check->file = g_strdup (file);
+  check->line = line;
+  check->func = g_strdup (func);
+  check->fds = snapshot_fds ();
+  check->children = snapshot_children ();
+  check->tid = _spacetest_gettid ();
+
+  for (int i = 0; i < SPACETEST_N_TYPES; i++)
+    {
+      g_autofree char *path = g_strdup_printf (
+        "/proc/thread-self/ns/%s",
+        spacetest_namespace_type_to_string (_spacetest_types[i]));
+      check->ns_links[i] = g_file_read_link (path, NULL);
+    }
+
+  g_test_queue_destroy (leak_check_run, check);
+}

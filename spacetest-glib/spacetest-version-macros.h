@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* spacetest-version-macros.h: symbol visibility and availability macros */
+
+#pragma once
+
+#if !defined(__SPACETEST_INSIDE__) && !defined(SPACETEST_COMPILATION)
+#error "Only <spacetest-glib/spacetest-glib.h> can be included directly."
+#endif
+
+#include <glib.h>
+
+#ifndef _SPACETEST_EXTERN
+#define _SPACETEST_EXTERN __attribute__((visibility ("default"))) extern
+#endif
+
+#define SPACETEST_AVAILABLE_IN_ALL _SPACETEST_EXTERN
+#define SPACETEST_AVAILABLE_IN_0_1 _SPACETEST_EXTERN
