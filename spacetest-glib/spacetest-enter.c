@@ -378,7 +378,7 @@ spacetest_loopback_up (GError **error)
   if (sock < 0)
     {
       _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
-                                       _("open a socket to set up “lo” in a "
+                                       _("open a socket to set up 'lo' in a "
                                          "network namespace"));
       return FALSE;
     }
@@ -387,7 +387,7 @@ spacetest_loopback_up (GError **error)
   if (ioctl (sock, SIOCGIFFLAGS, &ifr) != 0)
     {
       _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
-                                       _("read the flags of “lo” in a network "
+                                       _("read the flags of 'lo' in a network "
                                          "namespace"));
       return FALSE;
     }
@@ -399,7 +399,7 @@ spacetest_loopback_up (GError **error)
   if (ioctl (sock, SIOCSIFFLAGS, &ifr) != 0)
     {
       _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
-                                       _("set “lo” up in a network namespace"));
+                                       _("set 'lo' up in a network namespace"));
       return FALSE;
     }
 
@@ -636,7 +636,7 @@ write_file (const char  *path,
 
   if (fd < 0 || write (fd, contents, len) != len)
     {
-      g_autofree char *what = g_strdup_printf (_("write “%s”"), path);
+      g_autofree char *what = g_strdup_printf (_("write '%s'"), path);
 
       _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
                                        what);

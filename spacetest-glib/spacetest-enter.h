@@ -38,7 +38,7 @@ SPACETEST_AVAILABLE_IN_ALL
 gboolean        spacetest_mount_sysfs          (GError                  **error);
 SPACETEST_AVAILABLE_IN_ALL
 gboolean        spacetest_can_create           (SpacetestNamespaceType    types);
-SPACETEST_AVAILABLE_IN_0_1
+SPACETEST_AVAILABLE_IN_ALL
 gboolean        spacetest_check_can_create     (SpacetestNamespaceType    types,
                                                 GError                  **error);
 SPACETEST_AVAILABLE_IN_ALL

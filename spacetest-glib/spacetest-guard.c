@@ -369,6 +369,13 @@ guard_restore (SpacetestGuard  *self,
       if (self->orig_fds[i] < 0)
         continue;
 
+      /* A thread started while this one was switched shares its fs
+       * struct (for a while even after it was joined), and setns() into a
+       * mount namespace refuses a shared one. */
+      if (_spacetest_types[i] == SPACETEST_NAMESPACE_TYPE_MNT &&
+          !unshare_fs (first_error == NULL ? &first_error : NULL))
+        continue;
+
       if (_spacetest_setns (self->orig_fds[i], _spacetest_types[i],
                             first_error == NULL ? &first_error : NULL))
         g_clear_fd (&self->orig_fds[i], NULL);

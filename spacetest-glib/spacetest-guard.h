@@ -25,9 +25,9 @@ gboolean            spacetest_guard_restore       (SpacetestGuard         *self,
 SPACETEST_AVAILABLE_IN_ALL
 SpacetestNamespace *spacetest_guard_get_namespace (SpacetestGuard         *self,
                                                    SpacetestNamespaceType  type);
-SPACETEST_AVAILABLE_IN_0_1
+SPACETEST_AVAILABLE_IN_ALL
 SpacetestNamespaceType spacetest_guard_get_namespace_types (SpacetestGuard *self);
-SPACETEST_AVAILABLE_IN_0_1
+SPACETEST_AVAILABLE_IN_ALL
 gboolean            spacetest_guard_is_restored   (SpacetestGuard         *self);
 
 G_END_DECLS

@@ -320,12 +320,12 @@ open_ns_path (const char  *path,
       errsv = errno;
       if (errsv == EACCES || errsv == EPERM)
         g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PERMISSION_DENIED,
-                     _("Cannot open %s “%s”: %s (a process's namespaces can be "
+                     _("Cannot open %s '%s': %s (a process's namespaces can be "
                        "opened by its owner or by root)"),
                      what, path, g_strerror (errsv));
       else
         g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_NOT_A_NAMESPACE,
-                     _("Cannot open %s “%s”: %s"),
+                     _("Cannot open %s '%s': %s"),
                      what, path, g_strerror (errsv));
       return -1;
     }
@@ -335,7 +335,7 @@ open_ns_path (const char  *path,
   if (fstatfs (pfd, &sfs) != 0 || sfs.f_type != SPACETEST_NSFS_MAGIC)
     {
       g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_NOT_A_NAMESPACE,
-                   _("“%s” is not a namespace (not an nsfs file)"), path);
+                   _("'%s' is not a namespace (not an nsfs file)"), path);
       return -1;
     }
 
@@ -348,7 +348,7 @@ open_ns_path (const char  *path,
                    (errsv == EACCES || errsv == EPERM)
                      ? SPACETEST_ERROR_PERMISSION_DENIED
                      : SPACETEST_ERROR_NOT_A_NAMESPACE,
-                   _("Cannot open %s “%s”: %s"), what, path,
+                   _("Cannot open %s '%s': %s"), what, path,
                    g_strerror (errsv));
       return -1;
     }
@@ -357,7 +357,7 @@ open_ns_path (const char  *path,
     {
       close (fd);
       g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_NOT_A_NAMESPACE,
-                   _("“%s” is not a namespace (not an nsfs file)"), path);
+                   _("'%s' is not a namespace (not an nsfs file)"), path);
       return -1;
     }
 
@@ -787,9 +787,9 @@ spacetest_namespace_hash (SpacetestNamespace *self)
  * spacetest_namespace_is_current:
  * @self: a #SpacetestNamespace
  *
- * Whether the calling thread is attached to this namespace. For a time
- * namespace this also holds when it is the one the thread's children will
- * be in.
+ * Whether the calling thread is attached to this namespace (for a time or
+ * PID namespace: the one the thread itself is in, not the one its children
+ * will be in).
  *
  * Returns: %TRUE if the calling thread is in @self
  *

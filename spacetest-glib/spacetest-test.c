@@ -80,20 +80,16 @@ _spacetest_test_require (const char             *file,
                          SpacetestNamespaceType  types)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *desc = NULL;
   g_autofree char *msg = NULL;
 
   if (spacetest_check_can_create (types, &error))
     return TRUE;
 
-  desc = _spacetest_types_describe (types);
   if (userns_failure != NULL)
-    msg = g_strdup_printf (_("%s:%d: cannot create %s namespaces: %s "
-                             "(unprivileged mode failed: %s)"),
-                           file, line, desc, error->message, userns_failure);
+    msg = g_strdup_printf (_("%s:%d: %s (unprivileged mode failed: %s)"),
+                           file, line, error->message, userns_failure);
   else
-    msg = g_strdup_printf (_("%s:%d: cannot create %s namespaces: %s"),
-                           file, line, desc, error->message);
+    msg = g_strdup_printf ("%s:%d: %s", file, line, error->message);
 
   if (g_strcmp0 (g_getenv ("SPACETEST_REQUIRE"), "1") == 0)
     g_test_fail_printf ("%s", msg);
@@ -317,7 +313,7 @@ leak_check_run (gpointer user_data)
     {
       int fd = g_array_index (leaked_fds, int, i);
 
-      g_string_append_printf (report, _("\n  file descriptor %d → %s"), fd,
+      g_string_append_printf (report, _("\n  file descriptor %d -> %s"), fd,
                               (const char *) g_hash_table_lookup (fds,
                                                                   GINT_TO_POINTER (fd)));
     }

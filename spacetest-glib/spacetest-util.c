@@ -196,9 +196,10 @@ _spacetest_set_error_from_errno (GError     **error,
       g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PERMISSION_DENIED,
                    /* Translators: the first %s says what was attempted,
                     * the second is the reason from the operating system. */
-                   _("Cannot %s: %s (this needs CAP_SYS_ADMIN: run as root, "
-                     "or call spacetest_init_user_namespace() early — "
-                     "spacetest_test_init() does — to work without "
+                   _("Cannot %s: %s (this needs CAP_SYS_ADMIN over the "
+                     "namespaces involved: run as root, or call "
+                     "spacetest_init_user_namespace() first thing in main(), "
+                     "as spacetest_test_init() does, to work without "
                      "privileges)"),
                    what, g_strerror (errsv));
       break;
