@@ -602,7 +602,7 @@ spacetest_can_create (SpacetestNamespaceType types)
 /* ---- unprivileged mode ---------------------------------------------- */
 
 static gboolean
-has_cap_sys_admin (void)
+has_capability (int cap)
 {
   struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
   struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3] = { { 0, } };
@@ -610,7 +610,7 @@ has_cap_sys_admin (void)
   if (syscall (SYS_capget, &header, caps) != 0)
     return FALSE;
 
-  return (caps[CAP_SYS_ADMIN / 32].effective & (1u << (CAP_SYS_ADMIN % 32))) != 0;
+  return (caps[cap / 32].effective & (1u << (cap % 32))) != 0;
 }
 
 static guint
@@ -680,10 +680,17 @@ spacetest_init_user_namespace (GError **error)
 
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (has_cap_sys_admin ())
+  if (has_capability (CAP_SYS_ADMIN))
     return TRUE;
 
+  /* A thread that was just joined can stay listed (and counted by the
+   * kernel) for a moment while it finishes exiting: give it that moment. */
   n_threads = count_threads ();
+  for (int i = 0; n_threads > 1 && i < 100; i++)
+    {
+      g_usleep (2000);
+      n_threads = count_threads ();
+    }
   if (n_threads != 1)
     {
       g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_WRONG_THREAD,
@@ -692,6 +699,20 @@ spacetest_init_user_namespace (GError **error)
                      "single-threaded process (call "
                      "spacetest_init_user_namespace() before starting "
                      "threads)"), n_threads);
+      return FALSE;
+    }
+
+  /* The kernel lets a process map uid 0 of its own user namespace into a
+   * new one only if it had CAP_SETFCAP (Linux 5.12): a root process that
+   * dropped its capabilities cannot use unprivileged mode. */
+  if (uid == 0 && !has_capability (CAP_SETFCAP))
+    {
+      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PERMISSION_DENIED,
+                   _("Cannot create a user namespace for unprivileged tests: "
+                     "the process has uid 0 but lacks CAP_SYS_ADMIN and "
+                     "CAP_SETFCAP, and the kernel refuses to map uid 0 into "
+                     "a new user namespace without CAP_SETFCAP (run as an "
+                     "ordinary user, or keep the capabilities)"));
       return FALSE;
     }
 

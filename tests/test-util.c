@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* test-util.c: helpers shared by the C test programs */
+
+#include "test-util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+guint64
+tu_thread_ns_inode (SpacetestNamespaceType type)
+{
+  g_autofree char *path =
+    g_strdup_printf ("/proc/thread-self/ns/%s",
+                     spacetest_namespace_type_to_string (type));
+  struct stat st;
+
+  g_assert_no_errno (stat (path, &st));
+  return st.st_ino;
+}
+
+guint
+tu_count_fds (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  /* not counting the directory's own descriptor */
+  return n - 1;
+}
+
+void
+tu_drop_capabilities (void)
+{
+  struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
+  struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3] = { { 0, } };
+
+  g_assert_no_errno ((int) syscall (SYS_capset, &header, caps));
+}
+
+static GThread *extra_thread;
+static GMutex extra_lock;
+static GCond extra_cond;
+static gboolean extra_quit;
+
+static gpointer
+extra_thread_func (gpointer data)
+{
+  g_mutex_lock (&extra_lock);
+  while (!extra_quit)
+    g_cond_wait (&extra_cond, &extra_lock);
+  g_mutex_unlock (&extra_lock);
+  return NULL;
+}
+
+void
+tu_start_extra_thread (void)
+{
+  g_assert_null (extra_thread);
+  extra_quit = FALSE;
+  extra_thread = g_thread_new ("tu-extra", extra_thread_func, NULL);
+}
+
+void
+tu_stop_extra_thread (void)
+{
+  g_mutex_lock (&extra_lock);
+  extra_quit = TRUE;
+  g_cond_signal (&extra_cond);
+  g_mutex_unlock (&extra_lock);
+  g_thread_join (g_steal_pointer (&extra_thread));
+}
+
+char *
+tu_hostname (void)
+{
+  struct utsname uts;
+
+  g_assert_no_errno (uname (&uts));
+  return g_strdup (uts.nodename);
+}
+
+int
+tu_listen_loopback (guint16 port)
+{
+  struct sockaddr_in addr = { 0, };
+  int one = 1;
+  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+  if (fd < 0)
+    return -1;
+
+  setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons (port);
+  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+
+  if (bind (fd, (struct sockaddr *) &addr, sizeof addr) != 0 ||
+      listen (fd, 1) != 0)
+    {
+      int errsv = errno;
+      close (fd);
+      errno = errsv;
+      return -1;
+    }
+
+  return fd;
+}
+
+/* ---- added for execute.c and isolation.c ---------------------------- */
+
+#include <stdlib.h>
+
+const SpacetestNamespaceType tu_all_types[TU_N_TYPES] = {
+  SPACETEST_NAMESPACE_TYPE_CGROUP,
+  SPACETEST_NAMESPACE_TYPE_IPC,
+  SPACETEST_NAMESPACE_TYPE_MNT,
+  SPACETEST_NAMESPACE_TYPE_NET,
+  SPACETEST_NAMESPACE_TYPE_PID,
+  SPACETEST_NAMESPACE_TYPE_TIME,
+  SPACETEST_NAMESPACE_TYPE_USER,
+  SPACETEST_NAMESPACE_TYPE_UTS,
+};
+
+int
+tu_type_index (SpacetestNamespaceType type)
+{
+  for (int i = 0; i < TU_N_TYPES; i++)
+    if (tu_all_types[i] == type)
+      return i;
+  return -1;
+}
+
+pid_t
+tu_gettid (void)
+{
+  return (pid_t) syscall (SYS_gettid);
+}
+
+guint
+tu_count_threads (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+GHashTable *
+tu_thread_ids (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  GHashTable *ids = g_hash_table_new (g_direct_hash, g_direct_equal);
+  const char *name;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    g_hash_table_add (ids, GINT_TO_POINTER (atoi (name)));
+  return ids;
+}
+
+guint
+tu_wait_new_threads_gone (GHashTable *before,
+                          guint       timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  for (;;)
+    {
+      g_autoptr(GHashTable) now = tu_thread_ids ();
+      GHashTableIter iter;
+      gpointer tid;
+      guint n_new = 0;
+
+      g_hash_table_iter_init (&iter, now);
+      while (g_hash_table_iter_next (&iter, &tid, NULL))
+        if (!g_hash_table_contains (before, tid))
+          n_new++;
+
+      if (n_new == 0 || g_get_monotonic_time () >= deadline)
+        return n_new;
+      g_usleep (1000);
+    }
+}
+
+void
+tu_thread_state_get (TuThreadState *state)
+{
+  for (int i = 0; i < TU_N_TYPES; i++)
+    state->inodes[i] = tu_thread_ns_inode (tu_all_types[i]);
+  state->n_fds = tu_count_fds ();
+}
+
+void
+tu_thread_state_assert_unchanged_at (const TuThreadState *before,
+                                     const char          *file,
+                                     int                  line,
+                                     const char          *func)
+{
+  TuThreadState now;
+  g_autoptr(GString) report = g_string_new (NULL);
+
+  tu_thread_state_get (&now);
+
+  for (int i = 0; i < TU_N_TYPES; i++)
+    if (now.inodes[i] != before->inodes[i])
+      g_string_append_printf (report, " %s namespace %" G_GUINT64_FORMAT
+                              " instead of %" G_GUINT64_FORMAT ";",
+                              spacetest_namespace_type_to_string (tu_all_types[i]),
+                              now.inodes[i], before->inodes[i]);
+
+  if (now.n_fds != before->n_fds)
+    g_string_append_printf (report, " %u open fds instead of %u;",
+                            now.n_fds, before->n_fds);
+
+  if (report->len > 0)
+    {
+      g_autofree char *msg =
+        g_strdup_printf ("thread %d changed:%s", (int) tu_gettid (),
+                         report->str);
+      g_assertion_message (G_LOG_DOMAIN, file, line, func, msg);
+    }
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* test-util.h: helpers shared by the C test programs */
+
+#pragma once
+
+#include <spacetest-glib/spacetest-glib.h>
+
+G_BEGIN_DECLS
+
+/* The inode of the calling thread's current namespace of @type, read
+ * straight from /proc/thread-self (independently of the library). */
+guint64  tu_thread_ns_inode     (SpacetestNamespaceType type);
+
+/* The number of open file descriptors of the process. */
+guint    tu_count_fds           (void);
+
+/* Drops every capability of the calling process (effective, permitted,
+ * inheritable), so the kernel refuses namespace operations with EPERM.
+ * Use only in a g_test_trap_subprocess() child. */
+void     tu_drop_capabilities   (void);
+
+/* Makes the process multi-threaded until tu_stop_extra_thread(): a thread
+ * that just waits. */
+void     tu_start_extra_thread  (void);
+void     tu_stop_extra_thread   (void);
+
+/* The hostname as the calling thread's UTS namespace sees it. */
+char    *tu_hostname            (void);
+
+/* Binds a TCP socket to 127.0.0.1:@port in the calling thread's network
+ * namespace and listens; returns the fd, or -1 with errno set. */
+int      tu_listen_loopback     (guint16 port);
+
+/* ---- added for execute.c and isolation.c ---------------------------- */
+
+#include <sys/types.h>
+
+/* The eight namespace types in the library's canonical order. */
+#define TU_N_TYPES 8
+extern const SpacetestNamespaceType tu_all_types[TU_N_TYPES];
+
+/* The index of @type in tu_all_types, or -1. */
+int      tu_type_index          (SpacetestNamespaceType type);
+
+/* The calling thread's kernel thread id. */
+pid_t    tu_gettid              (void);
+
+/* The number of threads of the process (entries of /proc/self/task). */
+guint    tu_count_threads       (void);
+
+/* The thread ids of the process (entries of /proc/self/task), as a set
+ * of GINT_TO_POINTER (tid). */
+GHashTable *tu_thread_ids       (void);
+
+/* Waits up to @timeout_ms for every thread that is not in @before to be
+ * gone (a joined thread can linger in /proc/self/task for a moment);
+ * returns how many are still there. Threads of @before that ended do not
+ * count. */
+guint    tu_wait_new_threads_gone (GHashTable *before,
+                                   guint       timeout_ms);
+
+/* A snapshot of the calling thread: its eight namespaces (inodes, in the
+ * order of tu_all_types) and the process's number of open fds. */
+typedef struct
+{
+  guint64 inodes[TU_N_TYPES];
+  guint n_fds;
+} TuThreadState;
+
+void     tu_thread_state_get    (TuThreadState *state);
+
+/* Fails the test (reporting the caller's file and line) unless the
+ * calling thread is in the same namespaces as in @before and the process
+ * has as many open fds. */
+#define tu_assert_thread_state_unchanged(before) \
+  tu_thread_state_assert_unchanged_at ((before), __FILE__, __LINE__, G_STRFUNC)
+void     tu_thread_state_assert_unchanged_at (const TuThreadState *before,
+                                              const char          *file,
+                                              int                  line,
+                                              const char          *func);
+
+G_END_DECLS
