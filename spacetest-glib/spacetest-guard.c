@@ -42,6 +42,14 @@
  * test.
  */
 
+/**
+ * SpacetestGuard:
+ *
+ * The record of one thread's switch into other namespaces. All its fields
+ * are private.
+ *
+ * Since: 0.1
+ */
 struct _SpacetestGuard
 {
   GObject parent_instance;

@@ -14,6 +14,13 @@
 
 G_BEGIN_DECLS
 
+/**
+ * SPACETEST_TYPE_GUARD:
+ *
+ * The #GType of #SpacetestGuard.
+ *
+ * Since: 0.1
+ */
 #define SPACETEST_TYPE_GUARD (spacetest_guard_get_type ())
 
 SPACETEST_AVAILABLE_IN_ALL

@@ -37,6 +37,13 @@
  * can key a #GHashTable.
  */
 
+/**
+ * SpacetestNamespace:
+ *
+ * A reference to one Linux namespace. All its fields are private.
+ *
+ * Since: 0.1
+ */
 struct _SpacetestNamespace
 {
   GObject parent_instance;

@@ -13,8 +13,17 @@
 
 G_BEGIN_DECLS
 
+#ifndef __GTK_DOC_IGNORE__
 typedef struct _SpacetestGuard SpacetestGuard;
+#endif
 
+/**
+ * SPACETEST_TYPE_NAMESPACE:
+ *
+ * The #GType of #SpacetestNamespace.
+ *
+ * Since: 0.1
+ */
 #define SPACETEST_TYPE_NAMESPACE (spacetest_namespace_get_type ())
 
 SPACETEST_AVAILABLE_IN_ALL

@@ -60,6 +60,15 @@ static const char * const type_names[SPACETEST_N_TYPES] = {
   "cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts",
 };
 
+/**
+ * spacetest_error_quark:
+ *
+ * The error domain of spacetest-glib; use %SPACETEST_ERROR.
+ *
+ * Returns: the #GQuark of the domain
+ *
+ * Since: 0.1
+ */
 G_DEFINE_QUARK (spacetest-error-quark, spacetest_error)
 
 const char *
