@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <linux/capability.h>
 
 static const SpacetestNamespaceType in_process_types[] = {
   SPACETEST_NAMESPACE_TYPE_CGROUP, SPACETEST_NAMESPACE_TYPE_IPC,
@@ -584,11 +585,10 @@ test_init_user_namespace_subprocess (void)
   guint64 userns = tu_thread_ns_inode (SPACETEST_NAMESPACE_TYPE_USER);
   guint64 netns = tu_thread_ns_inode (SPACETEST_NAMESPACE_TYPE_NET);
 
-  /* An ordinary user: root becomes nobody, which drops every capability
-   * (and makes the process non-dumpable, which an ordinary process is
-   * not: undo that). */
-  g_assert_no_errno (setresuid (65534, 65534, 65534));
-  g_assert_no_errno (prctl (PR_SET_DUMPABLE, 1, 0, 0, 0));
+  /* Unprivileged: no CAP_SYS_ADMIN. (The kernel wants CAP_SETFCAP to map
+   * uid 0, which both lanes' test processes are, into a new user
+   * namespace; an ordinary user maps its own uid without it.) */
+  tu_drop_capabilities_except (CAP_SETFCAP);
   g_assert_false (spacetest_can_create (SPACETEST_NAMESPACE_TYPE_NET));
 
   g_assert_true (spacetest_init_user_namespace (&error));
@@ -617,35 +617,80 @@ test_init_user_namespace_subprocess (void)
 static void
 test_init_user_namespace (void)
 {
-  g_autofree char *uid_map = NULL;
-
   spacetest_test_check_leaks ();
-
-  g_assert_true (g_file_get_contents ("/proc/self/uid_map", &uid_map, NULL, NULL));
-  if (!g_str_has_suffix (g_strstrip (uid_map), "4294967295"))
-    {
-      /* This run is in unprivileged mode already: spacetest_test_init()
-       * moved it into a user namespace of its own, mapping the user that
-       * started it to root, and a process cannot leave that namespace to
-       * show it again. Check that it happened. */
-      g_auto(GStrv) fields = g_strsplit_set (uid_map, " \t", -1);
-      g_autoptr(GPtrArray) words = g_ptr_array_new ();
-
-      for (guint i = 0; fields[i] != NULL; i++)
-        if (*fields[i] != '\0')
-          g_ptr_array_add (words, fields[i]);
-      g_assert_cmpuint (words->len, ==, 3);
-      g_assert_cmpstr (words->pdata[0], ==, "0");
-      g_assert_cmpstr (words->pdata[2], ==, "1");
-      g_assert_cmpuint (getuid (), ==, 0);
-      g_assert_true (spacetest_can_create (ALL_IN_PROCESS));
-      return;
-    }
-
   g_test_trap_subprocess ("/spacetest/enter/init-user-namespace/subprocess",
                           0, G_TEST_SUBPROCESS_INHERIT_STDERR);
   g_test_trap_assert_passed ();
   g_test_trap_assert_stdout ("*init-user-namespace: checked*");
+}
+
+/* User namespaces refused, as a container's seccomp profile does. */
+static void
+test_init_user_namespace_refused_subprocess (void)
+{
+  g_autoptr(GError) error = NULL;
+  TuThreadState before;
+
+  tu_drop_capabilities_except (CAP_SETFCAP);
+  tu_forbid_unshare ();
+  tu_thread_state_get (&before);
+
+  g_assert_false (spacetest_init_user_namespace (&error));
+  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PERMISSION_DENIED);
+  g_assert_nonnull (strstr (error->message, g_strerror (EPERM)));
+  g_assert_nonnull (strstr (error->message, "seccomp"));
+  tu_assert_thread_state_unchanged (&before);
+
+  /* What spacetest_test_init() does with that: tests that need namespaces
+   * skip, saying why (or fail, with SPACETEST_REQUIRE=1). */
+  _spacetest_test_init_post ();
+  g_assert_false (spacetest_test_require (SPACETEST_NAMESPACE_TYPE_NET));
+  g_print ("init-user-namespace-refused: checked\n");
+}
+
+static void
+test_init_user_namespace_refused (void)
+{
+
+  spacetest_test_check_leaks ();
+
+  /* Run that test in a new process of this program, the way meson would
+   * (TAP), so that its skip or failure and the reason are visible. */
+  for (int require = 0; require <= 1; require++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+      g_auto(GStrv) envp = g_environ_setenv (g_get_environ (), "SPACETEST_REQUIRE",
+                                             require ? "1" : "0", TRUE);
+      const char *argv[] = {
+        self, "--tap", "-p", "/spacetest/enter/init-user-namespace/refused/subprocess",
+        NULL
+      };
+      int status = -1;
+
+      g_assert_true (g_spawn_sync (NULL, (char **) argv, envp, G_SPAWN_DEFAULT,
+                                   NULL, NULL, &out, &err, &status, &error));
+      g_assert_no_error (error);
+      g_assert_nonnull (strstr (out, "init-user-namespace-refused: checked"));
+
+      if (require)
+        {
+          /* failed, with the caller's file:line and both reasons */
+          g_assert_false (g_spawn_check_wait_status (status, NULL));
+          g_assert_true (g_pattern_match_simple ("*not ok *enter.c:*Operation not "
+                                                 "permitted*unprivileged mode "
+                                                 "failed*seccomp*", out));
+        }
+      else
+        {
+          g_assert_true (g_spawn_check_wait_status (status, NULL));
+          g_assert_true (g_pattern_match_simple ("*ok * # SKIP *enter.c:*"
+                                                 "unprivileged mode failed*"
+                                                 "seccomp*", out));
+        }
+    }
 }
 
 static void
@@ -740,6 +785,10 @@ main (int argc, char **argv)
   g_test_add_func ("/spacetest/enter/init-user-namespace", test_init_user_namespace);
   g_test_add_func ("/spacetest/enter/init-user-namespace/subprocess",
                    test_init_user_namespace_subprocess);
+  g_test_add_func ("/spacetest/enter/init-user-namespace/refused",
+                   test_init_user_namespace_refused);
+  g_test_add_func ("/spacetest/enter/init-user-namespace/refused/subprocess",
+                   test_init_user_namespace_refused_subprocess);
   g_test_add_func ("/spacetest/enter/init-user-namespace/uid0",
                    test_init_user_namespace_uid0);
   g_test_add_func ("/spacetest/enter/init-user-namespace/uid0/subprocess",

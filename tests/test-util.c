@@ -11,7 +11,11 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 guint64
 tu_thread_ns_inode (SpacetestNamespaceType type)
@@ -41,10 +45,39 @@ tu_count_fds (void)
 void
 tu_drop_capabilities (void)
 {
+  tu_drop_capabilities_except (-1);
+}
+
+void
+tu_drop_capabilities_except (int keep)
+{
   struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
   struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3] = { { 0, } };
 
+  if (keep >= 0)
+    {
+      caps[keep / 32].effective = caps[keep / 32].permitted = 1u << (keep % 32);
+    }
   g_assert_no_errno ((int) syscall (SYS_capset, &header, caps));
+}
+
+void
+tu_forbid_unshare (void)
+{
+  struct sock_filter filter[] = {
+    BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr)),
+    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, __NR_unshare, 3, 0),
+    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, __NR_clone3, 1, 0),
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    /* as container runtimes do: glibc then falls back to clone() */
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+  };
+  struct sock_fprog prog = { G_N_ELEMENTS (filter), filter };
+
+  g_assert_no_errno (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+  g_assert_no_errno ((int) syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                                    SECCOMP_FILTER_FLAG_TSYNC, &prog));
 }
 
 static GThread *extra_thread;
@@ -198,9 +231,14 @@ tu_wait_new_threads_gone (GHashTable *before,
 void
 tu_thread_state_get (TuThreadState *state)
 {
+  struct stat st;
+
   for (int i = 0; i < TU_N_TYPES; i++)
     state->inodes[i] = tu_thread_ns_inode (tu_all_types[i]);
   state->n_fds = tu_count_fds ();
+  g_assert_no_errno (stat (".", &st));
+  state->cwd_dev = st.st_dev;
+  state->cwd_ino = st.st_ino;
 }
 
 void
@@ -220,6 +258,9 @@ tu_thread_state_assert_unchanged_at (const TuThreadState *before,
                               " instead of %" G_GUINT64_FORMAT ";",
                               spacetest_namespace_type_to_string (tu_all_types[i]),
                               now.inodes[i], before->inodes[i]);
+
+  if (now.cwd_dev != before->cwd_dev || now.cwd_ino != before->cwd_ino)
+    g_string_append_printf (report, " another working directory;");
 
   if (now.n_fds != before->n_fds)
     g_string_append_printf (report, " %u open fds instead of %u;",

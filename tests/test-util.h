@@ -65,18 +65,30 @@ typedef struct
 {
   guint64 inodes[TU_N_TYPES];
   guint n_fds;
+  guint64 cwd_dev;   /* the working directory, by identity */
+  guint64 cwd_ino;
 } TuThreadState;
 
 void     tu_thread_state_get    (TuThreadState *state);
 
 /* Fails the test (reporting the caller's file and line) unless the
- * calling thread is in the same namespaces as in @before and the process
- * has as many open fds. */
+ * calling thread is in the same namespaces and working directory as in
+ * @before and the process has as many open fds. */
 #define tu_assert_thread_state_unchanged(before) \
   tu_thread_state_assert_unchanged_at ((before), __FILE__, __LINE__, G_STRFUNC)
 void     tu_thread_state_assert_unchanged_at (const TuThreadState *before,
                                               const char          *file,
                                               int                  line,
                                               const char          *func);
+
+/* Drops every capability of the calling process except @keep (-1 for
+ * none), in the effective, permitted and inheritable sets. Use only in a
+ * g_test_trap_subprocess() child. */
+void     tu_drop_capabilities_except (int keep);
+
+/* Installs a seccomp filter that makes unshare() fail with EPERM (and
+ * clone3() with ENOSYS) for the rest of the process's life, as container
+ * runtimes do to refuse user namespaces. Use only in a g_test_trap_subprocess() child. */
+void     tu_forbid_unshare      (void);
 
 G_END_DECLS
