@@ -3,6 +3,7 @@
 
 #include "spacetest-private.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +169,71 @@ _spacetest_test_enter_transient (const char             *file,
   return guard;
 }
 
+static void
+close_and_unref_spacer (gpointer data)
+{
+  spacetest_spacer_close (data, NULL);
+  g_object_unref (data);
+}
+
+SpacetestSpacer *
+_spacetest_test_new_spacer (const char *file,
+                            int         line,
+                            const char *func)
+{
+  g_autoptr(GError) error = NULL;
+  SpacetestSpacer *spacer = spacetest_spacer_new (NULL, &error);
+
+  if (spacer == NULL)
+    {
+      fail_with_error (file, line, func, "spacetest_test_new_spacer", error);
+      return NULL;
+    }
+
+  g_test_queue_destroy (close_and_unref_spacer, spacer);
+  return spacer;
+}
+
+SpacetestSpacer *
+_spacetest_test_subspace (const char             *file,
+                          int                     line,
+                          const char             *func,
+                          SpacetestSpacer        *spacer,
+                          SpacetestNamespaceType  types)
+{
+  g_autoptr(GError) error = NULL;
+  SpacetestSpacer *sub = spacetest_spacer_subspace (spacer, types, NULL, &error);
+
+  if (sub == NULL)
+    {
+      fail_with_error (file, line, func, "spacetest_test_subspace", error);
+      return NULL;
+    }
+
+  g_test_queue_destroy (close_and_unref_spacer, sub);
+  return sub;
+}
+
+GPtrArray *
+_spacetest_test_rooms (const char             *file,
+                       int                     line,
+                       const char             *func,
+                       SpacetestSpacer        *spacer,
+                       SpacetestNamespaceType  types)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray *rooms = spacetest_spacer_rooms (spacer, types, NULL, &error);
+
+  if (rooms == NULL)
+    {
+      fail_with_error (file, line, func, "spacetest_test_rooms", error);
+      return NULL;
+    }
+
+  g_test_queue_destroy ((GDestroyNotify) g_ptr_array_unref, rooms);
+  return rooms;
+}
+
 /* ---- leak check ------------------------------------------------------ */
 
 typedef struct
@@ -186,25 +252,32 @@ snapshot_fds (void)
 {
   GHashTable *fds = g_hash_table_new_full (g_direct_hash, g_direct_equal,
                                            NULL, g_free);
-  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
-  const char *name;
+  DIR *dir = opendir ("/proc/self/fd");
+  struct dirent *entry;
 
   if (dir == NULL)
     return fds;
 
-  while ((name = g_dir_read_name (dir)) != NULL)
+  while ((entry = readdir (dir)) != NULL)
     {
-      g_autofree char *path = g_strconcat ("/proc/self/fd/", name, NULL);
-      char *target = g_file_read_link (path, NULL);
-      int fd = atoi (name);
+      g_autofree char *path = NULL;
+      char *target;
+      int fd;
 
-      /* The directory's own descriptor is gone by now: skip what cannot
-       * be read. */
-      if (target == NULL)
+      if (entry->d_name[0] == '.')
         continue;
-      g_hash_table_insert (fds, GINT_TO_POINTER (fd), target);
+      fd = atoi (entry->d_name);
+      /* not the directory's own descriptor */
+      if (fd == dirfd (dir))
+        continue;
+
+      path = g_strconcat ("/proc/self/fd/", entry->d_name, NULL);
+      target = g_file_read_link (path, NULL);
+      if (target != NULL)
+        g_hash_table_insert (fds, GINT_TO_POINTER (fd), target);
     }
 
+  closedir (dir);
   return fds;
 }
 

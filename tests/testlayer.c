@@ -1,9 +1,1086 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* placeholder: being written */
+/* testlayer.c: the GTest layer — spacetest_test_init(), _require(),
+ * _new_transient(), _current(), _enter_transient() and _check_leaks() */
+
 #include "test-util.h"
-int
-main (int argc, char **argv)
+
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
+
+#define CGROUP SPACETEST_NAMESPACE_TYPE_CGROUP
+#define IPC    SPACETEST_NAMESPACE_TYPE_IPC
+#define MNT    SPACETEST_NAMESPACE_TYPE_MNT
+#define NET    SPACETEST_NAMESPACE_TYPE_NET
+#define PID    SPACETEST_NAMESPACE_TYPE_PID
+#define TIME   SPACETEST_NAMESPACE_TYPE_TIME
+#define USER   SPACETEST_NAMESPACE_TYPE_USER
+#define UTS    SPACETEST_NAMESPACE_TYPE_UTS
+#define NONE   SPACETEST_NAMESPACE_TYPE_NONE
+
+#define NOBODY 65534
+
+/* The process before spacetest_test_init() (see main()). */
+static guint64 initial_userns;
+static gboolean initially_privileged;
+
+/* ---- helpers ------------------------------------------------------------ */
+
+/* Calls whose failures the tests look for in a child's output: each use
+ * defines the function @name, which makes the call, and @name_line, the
+ * line the macro reports. Keep each use on one line, so that __LINE__ in
+ * the expansion of the spacetest_test_*() macro is that line too. */
+#define DEFINE_CALL(type, name, call) \
+  static const int name##_line = __LINE__; \
+  static type name (void) { return call; }
+#define DEFINE_VOID_CALL(name, call) \
+  static const int name##_line = __LINE__; \
+  static void name (void) { call; }
+
+DEFINE_CALL (gboolean, require_user, spacetest_test_require (USER))
+DEFINE_CALL (SpacetestNamespace *, new_transient_user, spacetest_test_new_transient (USER))
+DEFINE_CALL (SpacetestGuard *, enter_transient_time, spacetest_test_enter_transient (TIME))
+DEFINE_CALL (SpacetestNamespace *, current_none, spacetest_test_current (NONE))
+DEFINE_VOID_CALL (check_leaks, spacetest_test_check_leaks ())
+
+/* "*testlayer.c:LINE:*", the caller's location as a failure reports it. */
+static char *
+at_line (int line)
 {
-  g_test_init (&argc, &argv, NULL);
+  return g_strdup_printf ("*testlayer.c:%d:*", line);
+}
+
+static int
+lo_flags (void)
+{
+  struct ifreq ifr = { 0, };
+  int sock = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+  g_assert_cmpint (sock, >=, 0);
+  g_strlcpy (ifr.ifr_name, "lo", sizeof ifr.ifr_name);
+  g_assert_no_errno (ioctl (sock, SIOCGIFFLAGS, &ifr));
+  g_assert_no_errno (close (sock));
+  return ifr.ifr_flags;
+}
+
+static void
+record_lo_flags (gpointer user_data)
+{
+  *(int *) user_data = lo_flags ();
+}
+
+/* A check queued with g_test_queue_destroy() *before* the macro under test
+ * ran: the destroy queue runs last-queued-first, so the check runs after
+ * the macro's release, and finds every watched object finalized and the
+ * thread and the fd table as they were when the check was made. */
+#define MAX_WATCHED 8
+
+typedef struct
+{
+  TuThreadState before;
+  GObject *watched[MAX_WATCHED];        /* weak pointers */
+  guint n_watched;
+} ReleaseCheck;
+
+static void
+release_check_run (gpointer data)
+{
+  ReleaseCheck *check = data;
+  guint n_alive = 0;
+
+  for (guint i = 0; i < check->n_watched; i++)
+    if (check->watched[i] != NULL)
+      {
+        g_test_message ("%s %p is still alive after the test",
+                        G_OBJECT_TYPE_NAME (check->watched[i]),
+                        check->watched[i]);
+        g_object_remove_weak_pointer (check->watched[i],
+                                      (gpointer *) &check->watched[i]);
+        n_alive++;
+      }
+
+  g_assert_cmpuint (n_alive, ==, 0);
+  tu_assert_thread_state_unchanged (&check->before);
+  g_free (check);
+}
+
+static ReleaseCheck *
+release_check_queue (void)
+{
+  ReleaseCheck *check = g_new0 (ReleaseCheck, 1);
+
+  tu_thread_state_get (&check->before);
+  g_test_queue_destroy (release_check_run, check);
+  return check;
+}
+
+static void
+release_check_watch (ReleaseCheck *check,
+                     gpointer      object)
+{
+  g_assert_true (G_IS_OBJECT (object));
+  g_assert_cmpuint (check->n_watched, <, MAX_WATCHED);
+  check->watched[check->n_watched] = object;
+  g_object_add_weak_pointer (object,
+                             (gpointer *) &check->watched[check->n_watched]);
+  check->n_watched++;
+}
+
+static void
+print_marker (gpointer data)
+{
+  g_print ("%s\n", (const char *) data);
+}
+
+/* A trap child leaves text for its parent in a file named after the
+ * parent's pid (a trap child is the parent's own child). */
+static char *
+report_path (pid_t parent)
+{
+  g_autofree char *name =
+    g_strdup_printf ("spacetest-testlayer-%d.report", (int) parent);
+
+  return g_build_filename (g_get_tmp_dir (), name, NULL);
+}
+
+static void
+child_report (const char *format,
+              ...)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = report_path (getppid ());
+  g_autofree char *text = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  g_file_set_contents (path, text, -1, &error);
+  g_assert_no_error (error);
+}
+
+/* Runs the trap child @path, which calls child_report(), and returns what
+ * it reported. */
+static char *
+trap_with_report (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *file = report_path (getpid ());
+  char *text = NULL;
+
+  (void) unlink (file);
+  g_test_trap_subprocess (path, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_file_get_contents (file, &text, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_no_errno (unlink (file));
+  return text;
+}
+
+/* g_test_trap_subprocess() children run with -q and without TAP, so they
+ * print neither skip reasons nor g_test_fail_printf() messages; for those
+ * tests run this program itself with TAP output. */
+typedef struct
+{
+  char *out;
+  char *err;
+  int wait_status;
+} SelfRun;
+
+static void
+self_run_clear (SelfRun *run)
+{
+  g_clear_pointer (&run->out, g_free);
+  g_clear_pointer (&run->err, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SelfRun, self_run_clear)
+
+/* @env: NULL-terminated "NAME=VALUE" to set, or "NAME" to unset;
+ * SPACETEST_REQUIRE is always unset (the child decides). */
+static void
+self_run (SelfRun              *run,
+          const char           *test_path,
+          const char * const   *env,
+          GSpawnChildSetupFunc  child_setup)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *exe = g_file_read_link ("/proc/self/exe", &error);
+  g_auto(GStrv) envp = g_get_environ ();
+  const char *argv[] = { NULL, "--tap", "--keep-going", "-p", NULL, NULL };
+
+  g_assert_no_error (error);
+  argv[0] = exe;
+  argv[4] = test_path;
+
+  envp = g_environ_unsetenv (envp, "SPACETEST_REQUIRE");
+  for (guint i = 0; env != NULL && env[i] != NULL; i++)
+    {
+      const char *eq = strchr (env[i], '=');
+
+      if (eq != NULL)
+        {
+          g_autofree char *name = g_strndup (env[i], eq - env[i]);
+          envp = g_environ_setenv (envp, name, eq + 1, TRUE);
+        }
+      else
+        envp = g_environ_unsetenv (envp, env[i]);
+    }
+
+  memset (run, 0, sizeof *run);
+  g_spawn_sync (NULL, (char **) argv, envp, G_SPAWN_DEFAULT, child_setup,
+                NULL, &run->out, &run->err, &run->wait_status, &error);
+  g_assert_no_error (error);
+  g_test_message ("%s: wait status 0x%x\nstdout:\n%s\nstderr:\n%s", test_path,
+                  (guint) run->wait_status, run->out, run->err);
+}
+
+static int
+self_run_exit_code (const SelfRun *run)
+{
+  g_assert_true (WIFEXITED (run->wait_status));
+  return WEXITSTATUS (run->wait_status);
+}
+
+static gboolean
+has_cap_sys_admin (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+  guint64 caps;
+
+  g_assert_true (g_file_get_contents ("/proc/self/status", &status, NULL,
+                                      NULL));
+  line = strstr (status, "\nCapEff:");
+  g_assert_nonnull (line);
+  caps = g_ascii_strtoull (line + strlen ("\nCapEff:"), NULL, 16);
+  return (caps & (G_GUINT64_CONSTANT (1) << CAP_SYS_ADMIN)) != 0;
+}
+
+/* Whether @uid is mapped into the process's user namespace. */
+static gboolean
+uid_is_mapped (uid_t uid)
+{
+  g_autofree char *map = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  g_assert_true (g_file_get_contents ("/proc/self/uid_map", &map, NULL, NULL));
+  lines = g_strsplit (map, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      guint64 inside, outside, count;
+
+      if (sscanf (lines[i], "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+                  " %" G_GUINT64_FORMAT, &inside, &outside, &count) == 3 &&
+          uid >= inside && uid - inside < count)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* ---- spacetest_test_new_transient() ------------------------------------- */
+
+static void
+test_new_transient_net (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SpacetestNamespace) plain = NULL;
+  ReleaseCheck *check;
+  SpacetestNamespace *net;
+  int flags = 0;
+
+  spacetest_test_check_leaks ();
+  if (!spacetest_test_require (NET))
+    return;
+
+  check = release_check_queue ();
+  net = spacetest_test_new_transient (NET);
+  g_assert_true (SPACETEST_IS_NAMESPACE (net));
+  release_check_watch (check, net);
+
+  g_assert_cmpuint (spacetest_namespace_get_namespace_type (net), ==, NET);
+  g_assert_false (spacetest_namespace_is_current (net));
+  g_assert_cmpuint (spacetest_namespace_get_inode (net), !=,
+                    tu_thread_ns_inode (NET));
+
+  /* lo is up inside (SPACETEST_TRANSIENT_LOOPBACK_UP) ... */
+  g_assert_true (spacetest_namespace_execute (net, record_lo_flags, &flags,
+                                              &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (flags & IFF_UP, ==, IFF_UP);
+  g_assert_false (spacetest_namespace_is_current (net));
+
+  /* ... which a plain new network namespace does not have. */
+  plain = spacetest_namespace_new_transient (NET, SPACETEST_TRANSIENT_NONE,
+                                             &error);
+  g_assert_no_error (error);
+  flags = IFF_UP;
+  g_assert_true (spacetest_namespace_execute (plain, record_lo_flags, &flags,
+                                              &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (flags & IFF_UP, ==, 0);
+}
+
+static void
+test_new_transient_type (gconstpointer data)
+{
+  SpacetestNamespaceType type = GPOINTER_TO_UINT (data);
+  ReleaseCheck *check;
+  SpacetestNamespace *ns, *again;
+
+  spacetest_test_check_leaks ();
+  if (!spacetest_test_require (type))
+    return;
+
+  check = release_check_queue ();
+  ns = spacetest_test_new_transient (type);
+  g_assert_nonnull (ns);
+  release_check_watch (check, ns);
+  g_assert_cmpuint (spacetest_namespace_get_namespace_type (ns), ==, type);
+  g_assert_false (spacetest_namespace_is_current (ns));
+  g_assert_cmpuint (spacetest_namespace_get_inode (ns), !=,
+                    tu_thread_ns_inode (type));
+
+  /* Every call gives a namespace of its own, owned by the test. */
+  again = spacetest_test_new_transient (type);
+  g_assert_nonnull (again);
+  release_check_watch (check, again);
+  g_assert_false (spacetest_namespace_equal (ns, again));
+  g_assert_cmpint (G_OBJECT (ns)->ref_count, ==, 1);
+
+  /* The thread was not switched; each namespace holds one fd. */
+  for (int i = 0; i < TU_N_TYPES; i++)
+    g_assert_cmpuint (tu_thread_ns_inode (tu_all_types[i]), ==,
+                      check->before.inodes[i]);
+  g_assert_cmpuint (tu_count_fds (), ==, check->before.n_fds + 2);
+}
+
+/* ---- spacetest_test_current() ------------------------------------------- */
+
+static void
+test_current (void)
+{
+  ReleaseCheck *check;
+  SpacetestNamespace *net;
+
+  spacetest_test_check_leaks ();
+
+  check = release_check_queue ();
+  net = spacetest_test_current (NET);
+  g_assert_true (SPACETEST_IS_NAMESPACE (net));
+  release_check_watch (check, net);
+  g_assert_cmpuint (spacetest_namespace_get_namespace_type (net), ==, NET);
+  g_assert_true (spacetest_namespace_is_current (net));
+  g_assert_cmpuint (spacetest_namespace_get_inode (net), ==,
+                    tu_thread_ns_inode (NET));
+  g_assert_cmpint (G_OBJECT (net)->ref_count, ==, 1);
+  g_assert_cmpuint (tu_count_fds (), ==, check->before.n_fds + 1);
+}
+
+static void
+test_current_all (void)
+{
+  ReleaseCheck *check;
+
+  spacetest_test_check_leaks ();
+
+  check = release_check_queue ();
+  for (int i = 0; i < TU_N_TYPES; i++)
+    {
+      SpacetestNamespace *ns = spacetest_test_current (tu_all_types[i]);
+
+      g_assert_nonnull (ns);
+      release_check_watch (check, ns);
+      g_assert_cmpuint (spacetest_namespace_get_namespace_type (ns), ==,
+                        tu_all_types[i]);
+      g_assert_cmpuint (spacetest_namespace_get_inode (ns), ==,
+                        check->before.inodes[i]);
+    }
+  g_assert_cmpuint (tu_count_fds (), ==, check->before.n_fds + TU_N_TYPES);
+}
+
+/* ---- spacetest_test_enter_transient() ----------------------------------- */
+
+static void
+test_enter_transient (void)
+{
+  g_autofree char *hostname = NULL;
+  ReleaseCheck *check;
+  SpacetestGuard *guard;
+  SpacetestNamespace *net, *uts;
+
+  spacetest_test_check_leaks ();
+  if (!spacetest_test_require (NET | UTS))
+    return;
+
+  check = release_check_queue ();
+  guard = spacetest_test_enter_transient (NET | UTS);
+  g_assert_true (SPACETEST_IS_GUARD (guard));
+  net = spacetest_guard_get_namespace (guard, NET);
+  uts = spacetest_guard_get_namespace (guard, UTS);
+  g_assert_nonnull (net);
+  g_assert_nonnull (uts);
+  release_check_watch (check, guard);
+  release_check_watch (check, net);
+  release_check_watch (check, uts);
+  g_assert_null (spacetest_guard_get_namespace (guard, IPC));
+
+  /* The thread is in both new namespaces, everything else unchanged. */
+  for (int i = 0; i < TU_N_TYPES; i++)
+    {
+      SpacetestNamespaceType type = tu_all_types[i];
+      guint64 now = tu_thread_ns_inode (type);
+
+      if (type == NET)
+        g_assert_cmpuint (now, ==, spacetest_namespace_get_inode (net));
+      else if (type == UTS)
+        g_assert_cmpuint (now, ==, spacetest_namespace_get_inode (uts));
+      else
+        g_assert_cmpuint (now, ==, check->before.inodes[i]);
+
+      if (type == NET || type == UTS)
+        g_assert_cmpuint (now, !=, check->before.inodes[i]);
+    }
+  g_assert_true (spacetest_namespace_is_current (net));
+  g_assert_true (spacetest_namespace_is_current (uts));
+
+  /* lo is up in the new network namespace, and the new UTS namespace is
+   * the test's own. */
+  g_assert_cmpint (lo_flags () & IFF_UP, ==, IFF_UP);
+  g_assert_no_errno (sethostname ("spacetest-testlayer",
+                                  strlen ("spacetest-testlayer")));
+  hostname = tu_hostname ();
+  g_assert_cmpstr (hostname, ==, "spacetest-testlayer");
+}
+
+/* The thread is switched back even when the test fails. */
+static void
+assert_thread_back (gpointer data)
+{
+  ReleaseCheck *check = data;
+
+  for (int i = 0; i < TU_N_TYPES; i++)
+    if (tu_thread_ns_inode (tu_all_types[i]) != check->before.inodes[i])
+      {
+        g_print ("thread back: no\n");
+        return;
+      }
+  g_print ("thread back: yes\n");
+}
+
+static void
+test_enter_transient_failed_subprocess (void)
+{
+  static ReleaseCheck check;
+
+  /* fail at the end, without aborting (no core dump) */
+  g_test_set_nonfatal_assertions ();
+  tu_thread_state_get (&check.before);
+  g_test_queue_destroy (assert_thread_back, &check);
+  g_assert_nonnull (spacetest_test_enter_transient (UTS | NET));
+  g_assert_cmpuint (tu_thread_ns_inode (UTS), !=,
+                    check.before.inodes[tu_type_index (UTS)]);
+  g_test_fail ();
+  g_print ("test body: done\n");
+}
+
+static void
+test_enter_transient_failed (void)
+{
+  spacetest_test_check_leaks ();
+  if (!spacetest_test_require (NET | UTS))
+    return;
+
+  g_test_trap_subprocess ("/spacetest/testlayer/enter-transient/failed/subprocess",
+                          0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stdout ("*test body: done*thread back: yes*");
+}
+
+/* ---- spacetest_test_require() ------------------------------------------- */
+
+static void
+test_require (void)
+{
+  guint n_fds;
+  guint64 net;
+
+  spacetest_test_check_leaks ();
+  n_fds = tu_count_fds ();
+  net = tu_thread_ns_inode (NET);
+
+  g_assert_true (spacetest_test_require (NET));
+  g_assert_true (spacetest_test_require (NET | UTS | IPC));
+  g_assert_false (g_test_failed ());
+  /* The probe has no side effects on the caller. */
+  g_assert_cmpuint (tu_thread_ns_inode (NET), ==, net);
+  g_assert_cmpuint (tu_count_fds (), ==, n_fds);
+}
+
+static void
+test_require_user_subprocess (void)
+{
+  /* the default: skip (the nobody lane exports SPACETEST_REQUIRE=1) */
+  g_unsetenv ("SPACETEST_REQUIRE");
+  g_assert_false (require_user ());
+  g_print ("after require: FALSE\n");
+}
+
+static void
+test_require_user (void)
+{
+  g_auto(SelfRun) run = { 0, };
+  g_autofree char *pattern = NULL;
+  int code;
+
+  spacetest_test_check_leaks ();
+  g_assert_false (spacetest_can_create (USER));
+
+  self_run (&run, "/spacetest/testlayer/require/user/subprocess", NULL, NULL);
+  /* passed: a run whose only test was skipped exits 0 (or 77) */
+  code = self_run_exit_code (&run);
+  g_assert_true (code == 0 || code == 77);
+  g_assert_true (g_pattern_match_simple ("*after require: FALSE*", run.out));
+  pattern = g_strdup_printf ("*ok *require/user/subprocess # SKIP "
+                             "*testlayer.c:%d: *SpacetestSpacer*",
+                             require_user_line);
+  g_assert_true (g_pattern_match_simple (pattern, run.out));
+  g_assert_false (g_pattern_match_simple ("*not ok*", run.out));
+}
+
+static void
+test_require_user_required_subprocess (void)
+{
+  g_setenv ("SPACETEST_REQUIRE", "1", TRUE);
+  g_assert_false (require_user ());
+  g_print ("after require: FALSE\n");
+}
+
+static void
+test_require_user_required (void)
+{
+  g_auto(SelfRun) run = { 0, };
+  g_autofree char *pattern = NULL;
+
+  spacetest_test_check_leaks ();
+
+  /* as a trap child (-q, no TAP): it fails, but says nothing */
+  g_test_trap_subprocess ("/spacetest/testlayer/require/user/required/subprocess",
+                          0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stdout ("*after require: FALSE*");
+
+  /* with TAP output, the reason and the caller's line are there */
+  self_run (&run, "/spacetest/testlayer/require/user/required/subprocess",
+            NULL, NULL);
+  /* failed, not crashed */
+  g_assert_cmpint (self_run_exit_code (&run), ==, 1);
+  g_assert_true (g_pattern_match_simple ("*after require: FALSE*", run.out));
+  pattern = g_strdup_printf ("*not ok *require/user/required/subprocess"
+                             "*testlayer.c:%d: *SpacetestSpacer*",
+                             require_user_line);
+  g_assert_true (g_pattern_match_simple (pattern, run.out));
+  g_assert_false (g_pattern_match_simple ("*# SKIP*", run.out));
+}
+
+/* ---- failures report the caller's file and line ------------------------- */
+
+static void
+test_fail_new_transient_subprocess (void)
+{
+  new_transient_user ();
+  g_print ("not reached\n");
+}
+
+static void
+test_fail_enter_transient_subprocess (void)
+{
+  g_test_queue_destroy (print_marker, "teardown: ran");
+  enter_transient_time ();
+  g_print ("not reached\n");
+}
+
+static void
+test_fail_current_subprocess (void)
+{
+  current_none ();
+  g_print ("not reached\n");
+}
+
+typedef struct
+{
+  const char *path;
+  const int *line;
+  const char *message;
+} FailCase;
+
+static const FailCase fail_cases[] = {
+  { "/spacetest/testlayer/fail/new-transient/subprocess",
+    &new_transient_user_line, "*spacetest_test_new_transient*SpacetestSpacer*" },
+  { "/spacetest/testlayer/fail/enter-transient/subprocess",
+    &enter_transient_time_line, "*spacetest_test_enter_transient*time*" },
+  { "/spacetest/testlayer/fail/current/subprocess",
+    &current_none_line, "*spacetest_test_current*spacetest-error-quark*" },
+};
+
+static void
+test_fail (gconstpointer data)
+{
+  const FailCase *fc = data;
+  g_autofree char *where = at_line (*fc->line);
+
+  spacetest_test_check_leaks ();
+
+  g_test_trap_subprocess (fc->path, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stderr (where);
+  g_test_trap_assert_stderr (fc->message);
+  g_test_trap_assert_stdout_unmatched ("*not reached*");
+  /* fatal: the test ended there, nothing of it ran any more */
+  g_test_trap_assert_stdout_unmatched ("*teardown: ran*");
+}
+
+/* ---- nonfatal assertions are honoured ----------------------------------- */
+
+static void
+test_nonfatal_subprocess (void)
+{
+  g_test_set_nonfatal_assertions ();
+  g_test_queue_destroy (print_marker, "teardown: ran");
+
+  g_print ("new_transient: %s\n", new_transient_user () ? "object" : "NULL");
+  g_print ("enter_transient: %s\n", enter_transient_time () ? "object" : "NULL");
+  g_print ("current: %s\n", current_none () ? "object" : "NULL");
+  g_print ("failed: %s\n", g_test_failed () ? "yes" : "no");
+}
+
+static void
+test_nonfatal (void)
+{
+  g_autofree char *pattern = NULL;
+
+  spacetest_test_check_leaks ();
+
+  g_test_trap_subprocess ("/spacetest/testlayer/nonfatal/subprocess", 0,
+                          G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  /* Each macro returned NULL, the code after it ran, and the test ran to
+   * its end (its queued destroy notifications included). */
+  g_test_trap_assert_stdout ("*new_transient: NULL\n"
+                             "enter_transient: NULL\n"
+                             "current: NULL\n"
+                             "failed: yes\n"
+                             "teardown: ran\n*");
+  pattern = g_strdup_printf ("*testlayer.c:%d:*SpacetestSpacer*"
+                             "testlayer.c:%d:*"
+                             "testlayer.c:%d:*",
+                             new_transient_user_line,
+                             enter_transient_time_line,
+                             current_none_line);
+  g_test_trap_assert_stderr (pattern);
+}
+
+/* ---- spacetest_test_check_leaks() --------------------------------------- */
+
+static void
+test_leaks_fd_subprocess (void)
+{
+  int fd;
+
+  check_leaks ();
+  fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+  g_assert_cmpint (fd, >=, 0);
+  child_report ("%d", fd);
+}
+
+static void
+test_leaks_fd (void)
+{
+  g_autofree char *fd = NULL;
+  g_autofree char *pattern = NULL;
+  g_autofree char *where = at_line (check_leaks_line);
+
+  spacetest_test_check_leaks ();
+
+  fd = trap_with_report ("/spacetest/testlayer/check-leaks/fd/subprocess");
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stderr (where);
+  pattern = g_strdup_printf ("*leak check:*\n  file descriptor %s -> /dev/null\n*",
+                             fd);
+  g_test_trap_assert_stderr (pattern);
+  g_test_trap_assert_stderr_unmatched ("*child process*");
+  g_test_trap_assert_stderr_unmatched ("*the test's thread*");
+}
+
+static void
+test_leaks_child_subprocess (void)
+{
+  siginfo_t info = { 0, };
+  pid_t pid;
+
+  check_leaks ();
+  pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    _exit (0);
+
+  /* Wait until it is a zombie, without reaping it. */
+  g_assert_no_errno (waitid (P_PID, pid, &info, WEXITED | WNOWAIT));
+  g_assert_cmpint (info.si_pid, ==, pid);
+  child_report ("%d", (int) pid);
+}
+
+static void
+test_leaks_child (void)
+{
+  g_autofree char *pid = NULL;
+  g_autofree char *pattern = NULL;
+  g_autofree char *where = at_line (check_leaks_line);
+
+  spacetest_test_check_leaks ();
+
+  /* The zombie outlives the trap child only until that exits: then it is
+   * reparented and reaped by init. */
+  pid = trap_with_report ("/spacetest/testlayer/check-leaks/child/subprocess");
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stderr (where);
+  pattern = g_strdup_printf ("*leak check:*\n  child process %s: *(zombie)*",
+                             pid);
+  g_test_trap_assert_stderr (pattern);
+  g_test_trap_assert_stderr_unmatched ("*file descriptor*");
+}
+
+static void
+test_leaks_namespace_subprocess (void)
+{
+  g_autoptr(GError) error = NULL;
+  guint64 before = tu_thread_ns_inode (UTS);
+  SpacetestGuard *guard;
+
+  check_leaks ();
+  /* never released: the thread stays in the new UTS namespace */
+  guard = spacetest_enter_transient (UTS, SPACETEST_TRANSIENT_NONE, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (guard);
+  child_report ("uts:[%" G_GUINT64_FORMAT "], not in uts:[%" G_GUINT64_FORMAT "]",
+                tu_thread_ns_inode (UTS), before);
+}
+
+static void
+test_leaks_namespace (void)
+{
+  g_autofree char *report = NULL;
+  g_autofree char *pattern = NULL;
+  g_autofree char *where = at_line (check_leaks_line);
+
+  spacetest_test_check_leaks ();
+  if (!spacetest_test_require (UTS))
+    return;
+
+  report = trap_with_report ("/spacetest/testlayer/check-leaks/namespace/subprocess");
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stderr (where);
+  pattern = g_strdup_printf ("*leak check:*\n  the test's thread is in %s "
+                             "where it started*", report);
+  g_test_trap_assert_stderr (pattern);
+  /* only UTS */
+  g_test_trap_assert_stderr_unmatched ("*thread is in net:*");
+  /* the guard holds an fd of the namespace it left (and one of the new) */
+  g_test_trap_assert_stderr ("*file descriptor * -> uts:[*");
+}
+
+static void
+test_leaks_clean_subprocess (void)
+{
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+  int fd;
+  pid_t pid;
+
+  check_leaks ();
+
+  fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_no_errno (close (fd));
+
+  pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    _exit (0);
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+
+  if (spacetest_can_create (UTS))
+    {
+      g_autoptr(SpacetestGuard) guard =
+        spacetest_enter_transient (UTS, SPACETEST_TRANSIENT_NONE, &error);
+      g_assert_no_error (error);
+      g_assert_true (spacetest_guard_restore (guard, &error));
+      g_assert_no_error (error);
+    }
+  g_print ("clean: done\n");
+}
+
+static void
+test_leaks_clean (void)
+{
+  spacetest_test_check_leaks ();
+
+  g_test_trap_subprocess ("/spacetest/testlayer/check-leaks/clean/subprocess",
+                          0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*clean: done*");
+  g_test_trap_assert_stderr_unmatched ("*leak check*");
+}
+
+/* Closing a descriptor that was open before the check started is not a
+ * leak. */
+static void
+test_leaks_closed_subprocess (void)
+{
+  int fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+
+  /* a failure is reported, not aborting: run by self_run() */
+  g_test_set_nonfatal_assertions ();
+  g_assert_cmpint (fd, >=, 0);
+  check_leaks ();
+  g_assert_no_errno (close (fd));
+  g_print ("closed: %d\n", fd);
+}
+
+static void
+test_leaks_closed (void)
+{
+  g_auto(SelfRun) run = { 0, };
+
+  spacetest_test_check_leaks ();
+
+  /* like g_test_trap_subprocess(), but with the output at hand */
+  self_run (&run, "/spacetest/testlayer/check-leaks/closed/subprocess", NULL,
+            NULL);
+  g_assert_true (g_pattern_match_simple ("*closed: *", run.out));
+  /* The check's own /proc/self/fd descriptor takes the number the test
+   * freed; it must not be reported. */
+  g_assert_cmpint (self_run_exit_code (&run), ==, 0);
+  g_assert_false (g_pattern_match_simple ("*leak check*", run.err));
+  g_assert_true (g_pattern_match_simple ("*\nok *closed/subprocess\n*", run.out));
+}
+
+/* ---- spacetest_test_init() ---------------------------------------------- */
+
+static void
+test_init_userns (void)
+{
+  guint64 now;
+
+  spacetest_test_check_leaks ();
+  now = tu_thread_ns_inode (USER);
+
+  if (initially_privileged)
+    {
+      g_autofree char *path = g_strdup_printf ("/proc/%d/ns/user",
+                                               (int) getppid ());
+      g_autofree char *parent = g_file_read_link (path, NULL);
+      g_autofree char *expected =
+        g_strdup_printf ("user:[%" G_GUINT64_FORMAT "]", now);
+
+      /* a no-op: still in the user namespace it started in, which is the
+       * one of the process that started it (which root can look at) */
+      g_assert_cmpuint (now, ==, initial_userns);
+      if (getuid () == 0)
+        g_assert_cmpstr (parent, ==, expected);
+    }
+  else
+    {
+      g_autofree char *uid_map = NULL;
+      g_auto(GStrv) words = NULL;
+
+      /* unprivileged mode: a user namespace of its own that maps the user
+       * who started the program to root, and every in-process type works */
+      g_assert_cmpuint (now, !=, initial_userns);
+      g_assert_true (g_file_get_contents ("/proc/self/uid_map", &uid_map,
+                                          NULL, NULL));
+      words = g_strsplit_set (g_strstrip (uid_map), " \t", -1);
+      g_assert_cmpstr (words[0], ==, "0");
+      g_assert_cmpstr (words[g_strv_length (words) - 1], ==, "1");
+      g_assert_cmpuint (getuid (), ==, 0);
+      g_assert_true (spacetest_can_create (CGROUP | IPC | MNT | NET | UTS));
+    }
+}
+
+static void
+test_init_child_subprocess (void)
+{
+  g_print ("userns: %s\n",
+           tu_thread_ns_inode (USER) == initial_userns ? "unchanged" : "new");
+  g_print ("uid: %u\n", (guint) getuid ());
+  if (!spacetest_test_require (NET))
+    return;
+  g_print ("can create: yes\n");
+}
+
+/* child setup of an unprivileged child (async-signal-safe calls only) */
+static void
+become_unprivileged (gpointer data)
+{
+  struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
+  struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3] = { { 0, } };
+
+  /* an ordinary user where there is one (root's lane) ... */
+  (void) setgroups (0, NULL);
+  if (setresgid (NOBODY, NOBODY, NOBODY) == 0 &&
+      setresuid (NOBODY, NOBODY, NOBODY) == 0)
+    return;
+
+  /* ... else (the unprivileged lane maps only root) root without
+   * capabilities, also after execve() */
+  if (prctl (PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
+             SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED, 0, 0, 0) != 0 ||
+      syscall (SYS_capset, &header, caps) != 0)
+    _exit (99);
+}
+
+static void
+test_init_userns_off (void)
+{
+  static const char * const off[] = { "SPACETEST_USERNS=0", NULL };
+  static const char * const on[] = { "SPACETEST_USERNS", NULL };
+  const char *path = "/spacetest/testlayer/init/child/subprocess";
+  g_auto(SelfRun) off_run = { 0, };
+  g_auto(SelfRun) on_run = { 0, };
+  gboolean ordinary_user;
+  int code;
+
+  spacetest_test_check_leaks ();
+  ordinary_user = uid_is_mapped (NOBODY);
+
+  /* SPACETEST_USERNS=0: an unprivileged child stays where it is and cannot
+   * create namespaces; the skip says nothing about unprivileged mode. */
+  self_run (&off_run, path, off, become_unprivileged);
+  code = self_run_exit_code (&off_run);
+  g_assert_true (code == 0 || code == 77);
+  g_assert_true (g_pattern_match_simple ("*userns: unchanged\n*", off_run.out));
+  g_assert_true (g_pattern_match_simple ("*ok *subprocess # SKIP *", off_run.out));
+  g_assert_false (g_pattern_match_simple ("*can create: yes*", off_run.out));
+  g_assert_false (g_pattern_match_simple ("*unprivileged mode*", off_run.out));
+  g_assert_cmpint (ordinary_user, ==,
+                   g_pattern_match_simple ("*uid: 65534\n*", off_run.out));
+
+  /* Without it, spacetest_test_init() sets up unprivileged mode: for an
+   * ordinary user (root's lane) that works; root without capabilities (all
+   * the unprivileged lane can make) may not map root (CAP_SETFCAP), and
+   * the skip says why. */
+  self_run (&on_run, path, on, become_unprivileged);
+  code = self_run_exit_code (&on_run);
+  if (ordinary_user)
+    {
+      g_assert_cmpint (code, ==, 0);
+      g_assert_true (g_pattern_match_simple ("*userns: new\n*", on_run.out));
+      g_assert_true (g_pattern_match_simple ("*uid: 0\n*", on_run.out));
+      g_assert_true (g_pattern_match_simple ("*can create: yes*", on_run.out));
+      g_assert_false (g_pattern_match_simple ("*# SKIP*", on_run.out));
+    }
+  else
+    {
+      g_assert_true (code == 0 || code == 77);
+      g_assert_true (g_pattern_match_simple ("*userns: unchanged\n*", on_run.out));
+      g_assert_true (g_pattern_match_simple ("*ok *subprocess # SKIP *"
+                                             "(unprivileged mode failed: "
+                                             "*CAP_SETFCAP*", on_run.out));
+    }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  static const SpacetestNamespaceType transient_types[] = {
+    CGROUP, IPC, MNT, TIME, UTS,
+  };
+
+  initial_userns = tu_thread_ns_inode (USER);
+  initially_privileged = has_cap_sys_admin ();
+
+  spacetest_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/spacetest/testlayer/new-transient/net",
+                   test_new_transient_net);
+  for (gsize i = 0; i < G_N_ELEMENTS (transient_types); i++)
+    {
+      g_autofree char *path =
+        g_strdup_printf ("/spacetest/testlayer/new-transient/%s",
+                         spacetest_namespace_type_to_string (transient_types[i]));
+      g_test_add_data_func (path, GUINT_TO_POINTER (transient_types[i]),
+                            test_new_transient_type);
+    }
+  g_test_add_func ("/spacetest/testlayer/current", test_current);
+  g_test_add_func ("/spacetest/testlayer/current/all", test_current_all);
+  g_test_add_func ("/spacetest/testlayer/enter-transient", test_enter_transient);
+  g_test_add_func ("/spacetest/testlayer/enter-transient/failed",
+                   test_enter_transient_failed);
+  g_test_add_func ("/spacetest/testlayer/enter-transient/failed/subprocess",
+                   test_enter_transient_failed_subprocess);
+
+  g_test_add_func ("/spacetest/testlayer/require", test_require);
+  g_test_add_func ("/spacetest/testlayer/require/user", test_require_user);
+  g_test_add_func ("/spacetest/testlayer/require/user/subprocess",
+                   test_require_user_subprocess);
+  g_test_add_func ("/spacetest/testlayer/require/user/required",
+                   test_require_user_required);
+  g_test_add_func ("/spacetest/testlayer/require/user/required/subprocess",
+                   test_require_user_required_subprocess);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (fail_cases); i++)
+    {
+      g_autofree char *path = g_strndup (fail_cases[i].path,
+                                         strlen (fail_cases[i].path) -
+                                         strlen ("/subprocess"));
+      g_test_add_data_func (path, &fail_cases[i], test_fail);
+    }
+  g_test_add_func ("/spacetest/testlayer/fail/new-transient/subprocess",
+                   test_fail_new_transient_subprocess);
+  g_test_add_func ("/spacetest/testlayer/fail/enter-transient/subprocess",
+                   test_fail_enter_transient_subprocess);
+  g_test_add_func ("/spacetest/testlayer/fail/current/subprocess",
+                   test_fail_current_subprocess);
+  g_test_add_func ("/spacetest/testlayer/nonfatal", test_nonfatal);
+  g_test_add_func ("/spacetest/testlayer/nonfatal/subprocess",
+                   test_nonfatal_subprocess);
+
+  g_test_add_func ("/spacetest/testlayer/check-leaks/fd", test_leaks_fd);
+  g_test_add_func ("/spacetest/testlayer/check-leaks/fd/subprocess",
+                   test_leaks_fd_subprocess);
+  g_test_add_func ("/spacetest/testlayer/check-leaks/child", test_leaks_child);
+  g_test_add_func ("/spacetest/testlayer/check-leaks/child/subprocess",
+                   test_leaks_child_subprocess);
+  g_test_add_func ("/spacetest/testlayer/check-leaks/namespace",
+                   test_leaks_namespace);
+  g_test_add_func ("/spacetest/testlayer/check-leaks/namespace/subprocess",
+                   test_leaks_namespace_subprocess);
+  g_test_add_func ("/spacetest/testlayer/check-leaks/clean", test_leaks_clean);
+  g_test_add_func ("/spacetest/testlayer/check-leaks/clean/subprocess",
+                   test_leaks_clean_subprocess);
+  g_test_add_func ("/spacetest/testlayer/check-leaks/closed", test_leaks_closed);
+  g_test_add_func ("/spacetest/testlayer/check-leaks/closed/subprocess",
+                   test_leaks_closed_subprocess);
+
+  g_test_add_func ("/spacetest/testlayer/init/userns", test_init_userns);
+  g_test_add_func ("/spacetest/testlayer/init/userns-off", test_init_userns_off);
+  g_test_add_func ("/spacetest/testlayer/init/child/subprocess",
+                   test_init_child_subprocess);
+
   return g_test_run ();
 }
