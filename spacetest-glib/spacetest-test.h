@@ -12,6 +12,7 @@
 #include <spacetest-glib/spacetest-types.h>
 #include <spacetest-glib/spacetest-namespace.h>
 #include <spacetest-glib/spacetest-guard.h>
+#include <spacetest-glib/spacetest-spacer.h>
 
 G_BEGIN_DECLS
 
@@ -100,6 +101,51 @@ G_BEGIN_DECLS
   _spacetest_test_enter_transient (__FILE__, __LINE__, G_STRFUNC, (types))
 
 /**
+ * spacetest_test_new_spacer:
+ *
+ * Starts a spacer service with spacetest_spacer_new(); it is closed when
+ * the current test ends. Failure fails the test like g_assert_no_error().
+ *
+ * Returns: (transfer none) (nullable): the spacer, owned by the test
+ *
+ * Since: 0.1
+ */
+#define spacetest_test_new_spacer() \
+  _spacetest_test_new_spacer (__FILE__, __LINE__, G_STRFUNC)
+
+/**
+ * spacetest_test_subspace:
+ * @spacer: a #SpacetestSpacer
+ * @types: %SPACETEST_NAMESPACE_TYPE_USER, %SPACETEST_NAMESPACE_TYPE_PID or
+ *   both
+ *
+ * Calls spacetest_spacer_subspace(); the new spacer is closed when the
+ * current test ends. Failure fails the test like g_assert_no_error().
+ *
+ * Returns: (transfer none) (nullable): the new spacer, owned by the test
+ *
+ * Since: 0.1
+ */
+#define spacetest_test_subspace(spacer, types) \
+  _spacetest_test_subspace (__FILE__, __LINE__, G_STRFUNC, (spacer), (types))
+
+/**
+ * spacetest_test_rooms:
+ * @spacer: a #SpacetestSpacer
+ * @types: the namespace types, as for spacetest_spacer_rooms()
+ *
+ * Calls spacetest_spacer_rooms(); the namespaces are released when the
+ * current test ends. Failure fails the test like g_assert_no_error().
+ *
+ * Returns: (transfer none) (nullable) (element-type SpacetestNamespace):
+ *   the namespaces, owned by the test
+ *
+ * Since: 0.1
+ */
+#define spacetest_test_rooms(spacer, types) \
+  _spacetest_test_rooms (__FILE__, __LINE__, G_STRFUNC, (spacer), (types))
+
+/**
  * spacetest_test_check_leaks:
  *
  * Arranges for a check at the end of the current test: the test fails if
@@ -135,6 +181,22 @@ SPACETEST_AVAILABLE_IN_ALL
 SpacetestGuard     *_spacetest_test_enter_transient (const char             *file,
                                                      int                     line,
                                                      const char             *func,
+                                                     SpacetestNamespaceType  types);
+SPACETEST_AVAILABLE_IN_ALL
+SpacetestSpacer    *_spacetest_test_new_spacer      (const char             *file,
+                                                     int                     line,
+                                                     const char             *func);
+SPACETEST_AVAILABLE_IN_ALL
+SpacetestSpacer    *_spacetest_test_subspace        (const char             *file,
+                                                     int                     line,
+                                                     const char             *func,
+                                                     SpacetestSpacer        *spacer,
+                                                     SpacetestNamespaceType  types);
+SPACETEST_AVAILABLE_IN_ALL
+GPtrArray          *_spacetest_test_rooms           (const char             *file,
+                                                     int                     line,
+                                                     const char             *func,
+                                                     SpacetestSpacer        *spacer,
                                                      SpacetestNamespaceType  types);
 SPACETEST_AVAILABLE_IN_ALL
 void                _spacetest_test_check_leaks     (const char             *file,

@@ -1,0 +1,507 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* spacetest-spacer-service.c: the spacetest-spacer helper program
+ *
+ * A single-threaded service on one inherited SOCK_SEQPACKET connection
+ * (fd 3). It creates namespaces for its client — cgroup, ipc, mnt, net,
+ * time and uts "rooms" owned by its own user namespace, and "subspaces":
+ * new services in child user and/or PID namespaces — and exits at end of
+ * file. It reaps every child; as PID 1 of a PID namespace it also reaps
+ * the orphans reparented to it.
+ */
+
+#include "spacetest-private.h"
+#include "spacetest-wire-private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define ROOM_TYPES \
+  (SPACETEST_NAMESPACE_TYPE_CGROUP | SPACETEST_NAMESPACE_TYPE_IPC | \
+   SPACETEST_NAMESPACE_TYPE_MNT | SPACETEST_NAMESPACE_TYPE_NET | \
+   SPACETEST_NAMESPACE_TYPE_TIME | SPACETEST_NAMESPACE_TYPE_UTS)
+#define SUBSPACE_TYPES \
+  (SPACETEST_NAMESPACE_TYPE_USER | SPACETEST_NAMESPACE_TYPE_PID)
+
+typedef struct
+{
+  int sock;
+  char *exe;
+  gboolean greeted;
+} Service;
+
+static void
+reap_children (void)
+{
+  while (waitpid (-1, NULL, WNOHANG) > 0)
+    ;
+}
+
+static GVariant *
+error_reply (guint32       serial,
+             const GError *error)
+{
+  GVariantBuilder params;
+
+  g_variant_builder_init (&params, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&params, "{sv}", "domain",
+                         g_variant_new_string (g_quark_to_string (error->domain)));
+  g_variant_builder_add (&params, "{sv}", "code", g_variant_new_int32 (error->code));
+  g_variant_builder_add (&params, "{sv}", "message",
+                         g_variant_new_string (error->message));
+  return g_variant_new ("(usa{sv})", serial, "error", &params);
+}
+
+static gboolean
+get_types (GVariant                *params,
+           SpacetestNamespaceType   allowed,
+           const char              *request,
+           SpacetestNamespaceType  *types,
+           GError                 **error)
+{
+  guint32 value;
+
+  if (!g_variant_lookup (params, "types", "u", &value))
+    {
+      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+                   _("Spacer request '%s' without namespace types"), request);
+      return FALSE;
+    }
+
+  if (value == 0 || (value & ~(guint32) allowed) != 0)
+    {
+      g_autofree char *got = _spacetest_types_describe (value);
+      g_autofree char *ok = _spacetest_types_describe (allowed);
+
+      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT,
+                   _("Spacer request '%s' takes one or more of %s, not %s"),
+                   request, ok, got);
+      return FALSE;
+    }
+
+  *types = value;
+  return TRUE;
+}
+
+/* In a forked child: creates the namespaces and sends their fds. */
+static void G_GNUC_NORETURN
+rooms_child (SpacetestNamespaceType types,
+             int                    sock)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) fds = g_array_new (FALSE, FALSE, sizeof (int));
+  GVariant *message;
+
+  if (unshare ((int) types) != 0)
+    {
+      int errsv = errno;
+      g_autofree char *list = _spacetest_types_describe (types);
+      g_autofree char *what =
+        g_strdup_printf (_("create new namespaces (%s) in the spacer service"),
+                         list);
+
+      _spacetest_set_error_from_errno (&error, errsv, SPACETEST_ERROR_FAILED, what);
+    }
+  else if ((types & SPACETEST_NAMESPACE_TYPE_MNT) && !_spacetest_make_root_private (&error))
+    ;
+  else if ((types & SPACETEST_NAMESPACE_TYPE_NET) && !spacetest_loopback_up (&error))
+    ;
+  else
+    for (int i = 0; i < SPACETEST_N_TYPES; i++)
+      {
+        int fd;
+
+        if (!(types & _spacetest_types[i]))
+          continue;
+        /* a new time namespace is the one for children */
+        if (_spacetest_types[i] == SPACETEST_NAMESPACE_TYPE_TIME)
+          fd = open ("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        else
+          fd = _spacetest_open_thread_ns (_spacetest_types[i], NULL);
+        if (fd < 0)
+          {
+            _spacetest_set_error_from_errno (&error, errno, SPACETEST_ERROR_FAILED,
+                                             _("open a new namespace in the "
+                                               "spacer service"));
+            break;
+          }
+        g_array_append_val (fds, fd);
+      }
+
+  if (error != NULL)
+    message = error_reply (0, error);
+  else
+    message = g_variant_new ("(usa{sv})", 0, "ok", NULL);
+
+  _exit (_spacetest_wire_send (sock, message, (const int *) fds->data,
+                               error ? 0 : fds->len, NULL) ? 0 : 1);
+}
+
+/* Creates new namespaces of @types owned by this service's user
+ * namespace. A short-lived child makes them: the service itself could not
+ * come back from them to namespaces its parent's user namespace owns. */
+static gboolean
+make_rooms (SpacetestNamespaceType   types,
+            GArray                  *fds,
+            GError                 **error)
+{
+  g_autoptr(GVariant) message = NULL;
+  g_autoptr(GArray) received = NULL;
+  const char *name;
+  int pair[2];
+  gboolean eof;
+  pid_t pid;
+
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
+    {
+      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
+                                       _("create a socket in the spacer service"));
+      return FALSE;
+    }
+
+  pid = fork ();
+  if (pid < 0)
+    {
+      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
+                                       _("fork in the spacer service"));
+      close (pair[0]);
+      close (pair[1]);
+      return FALSE;
+    }
+  if (pid == 0)
+    {
+      close (pair[0]);
+      rooms_child (types, pair[1]);
+    }
+
+  close (pair[1]);
+  message = _spacetest_wire_recv (pair[0], &received, &eof, error);
+  close (pair[0]);
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+
+  if (message == NULL)
+    {
+      if (eof)
+        g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_FAILED,
+                     _("The spacer service's helper process failed"));
+      return FALSE;
+    }
+
+  g_variant_get (message, "(u&sa{sv})", NULL, &name, NULL);
+  if (strcmp (name, "ok") != 0)
+    {
+      g_autoptr(GVariant) params = g_variant_get_child_value (message, 2);
+      const char *text = "?";
+      gint32 code = SPACETEST_ERROR_FAILED;
+
+      g_variant_lookup (params, "code", "i", &code);
+      g_variant_lookup (params, "message", "&s", &text);
+      _spacetest_close_fds (received);
+      g_set_error_literal (error, SPACETEST_ERROR, code, text);
+      return FALSE;
+    }
+
+  g_array_append_vals (fds, received->data, received->len);
+  g_array_set_size (received, 0);
+  return TRUE;
+}
+
+static GVariant *
+handle_rooms (guint32    serial,
+              GVariant  *params,
+              GArray    *fds,
+              GError   **error)
+{
+  SpacetestNamespaceType types;
+  GVariantBuilder handles;
+  GVariantBuilder reply;
+
+  if (!get_types (params, ROOM_TYPES, "rooms", &types, error) ||
+      !make_rooms (types, fds, error))
+    return NULL;
+
+  g_variant_builder_init (&handles, G_VARIANT_TYPE ("ah"));
+  for (guint i = 0; i < fds->len; i++)
+    g_variant_builder_add (&handles, "h", (gint32) i);
+  g_variant_builder_init (&reply, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&reply, "{sv}", "namespaces", g_variant_builder_end (&handles));
+
+  return g_variant_new ("(usa{sv})", serial, "ok", &reply);
+}
+
+static int
+open_child_ns (pid_t        pid,
+               const char  *name,
+               GError     **error)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/ns/%s", (int) pid, name);
+  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+  if (fd < 0)
+    {
+      g_autofree char *what = g_strdup_printf (_("open '%s'"), path);
+      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_SPACER_FAILED,
+                                       what);
+    }
+  return fd;
+}
+
+static GVariant *
+handle_subspace (Service   *service,
+                 guint32    serial,
+                 GVariant  *params,
+                 GArray    *fds,
+                 GError   **error)
+{
+  SpacetestNamespaceType types;
+  GVariantBuilder reply;
+  int pair[2];
+  int flags = 0;
+  int fd;
+  pid_t pid;
+
+  if (!get_types (params, SUBSPACE_TYPES, "subspace", &types, error))
+    return NULL;
+
+  if (types & SPACETEST_NAMESPACE_TYPE_USER)
+    flags |= CLONE_NEWUSER;
+  /* PID 1 of the new PID namespace mounts its own /proc: in a mount
+   * namespace of its own. */
+  if (types & SPACETEST_NAMESPACE_TYPE_PID)
+    flags |= CLONE_NEWPID | CLONE_NEWNS;
+
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
+    {
+      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_SPACER_FAILED,
+                                       _("create a socket for a new spacer"));
+      return NULL;
+    }
+
+  /* A single-threaded parent: PR_SET_PDEATHSIG is reliable here. */
+  pid = _spacetest_spawn_spacer (service->exe, flags, pair[1], TRUE, error);
+  close (pair[1]);
+  if (pid < 0)
+    {
+      close (pair[0]);
+      return NULL;
+    }
+
+  g_variant_builder_init (&reply, G_VARIANT_TYPE_VARDICT);
+  g_array_append_val (fds, pair[0]);
+  g_variant_builder_add (&reply, "{sv}", "socket", g_variant_new_handle (0));
+
+  fd = (int) syscall (SYS_pidfd_open, pid, 0);
+  if (fd < 0)
+    {
+      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_NOT_SUPPORTED,
+                                       _("open a pidfd for a new spacer"));
+      goto fail;
+    }
+  g_array_append_val (fds, fd);
+  g_variant_builder_add (&reply, "{sv}", "pidfd", g_variant_new_handle (fds->len - 1));
+
+  if (types & SPACETEST_NAMESPACE_TYPE_USER)
+    {
+      if ((fd = open_child_ns (pid, "user", error)) < 0)
+        goto fail;
+      g_array_append_val (fds, fd);
+      g_variant_builder_add (&reply, "{sv}", "user", g_variant_new_handle (fds->len - 1));
+    }
+  if (types & SPACETEST_NAMESPACE_TYPE_PID)
+    {
+      if ((fd = open_child_ns (pid, "pid", error)) < 0)
+        goto fail;
+      g_array_append_val (fds, fd);
+      g_variant_builder_add (&reply, "{sv}", "pid", g_variant_new_handle (fds->len - 1));
+    }
+
+  return g_variant_new ("(usa{sv})", serial, "ok", &reply);
+
+fail:
+  g_variant_builder_clear (&reply);
+  _spacetest_close_fds (fds);   /* the new service sees EOF and ends */
+  return NULL;
+}
+
+/* Serves one message; FALSE at end of file or on a broken connection. */
+static gboolean
+serve_one (Service *service)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) message = NULL;
+  g_autoptr(GArray) in_fds = NULL;
+  g_autoptr(GArray) out_fds = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr(GVariant) params = NULL;
+  GVariant *reply = NULL;
+  const char *name;
+  guint32 serial;
+  gboolean eof;
+
+  message = _spacetest_wire_recv (service->sock, &in_fds, &eof, &error);
+  if (message == NULL && eof)
+    return FALSE;
+
+  if (message == NULL)
+    {
+      /* A malformed datagram: answer it (serial 0), keep serving. */
+      reply = error_reply (0, error);
+      return _spacetest_wire_send (service->sock, reply, NULL, 0, NULL);
+    }
+
+  g_variant_get (message, "(u&s@a{sv})", &serial, &name, &params);
+
+  if (in_fds->len > 0)
+    {
+      _spacetest_close_fds (in_fds);
+      g_set_error (&error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+                   _("Spacer request '%s' carried unexpected file descriptors"),
+                   name);
+    }
+  else if (!service->greeted && strcmp (name, "hello") != 0)
+    g_set_error (&error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+                 _("Spacer request '%s' before the version handshake"), name);
+  else if (strcmp (name, "hello") == 0)
+    {
+      guint32 version = 0;
+
+      if (!g_variant_lookup (params, "version", "u", &version) ||
+          version != SPACETEST_WIRE_VERSION)
+        {
+          g_set_error (&error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+                       _("Spacer protocol version mismatch: the client speaks "
+                         "%u, the service %d"), version, SPACETEST_WIRE_VERSION);
+        }
+      else
+        {
+          GVariantBuilder params_out;
+
+          service->greeted = TRUE;
+          g_variant_builder_init (&params_out, G_VARIANT_TYPE_VARDICT);
+          g_variant_builder_add (&params_out, "{sv}", "version",
+                                 g_variant_new_uint32 (SPACETEST_WIRE_VERSION));
+          reply = g_variant_new ("(usa{sv})", serial, "ok", &params_out);
+        }
+    }
+  else if (strcmp (name, "rooms") == 0)
+    reply = handle_rooms (serial, params, out_fds, &error);
+  else if (strcmp (name, "subspace") == 0)
+    reply = handle_subspace (service, serial, params, out_fds, &error);
+  else
+    g_set_error (&error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+                 _("Unknown spacer request '%s'"), name);
+
+  if (reply == NULL)
+    reply = error_reply (serial, error);
+
+  gboolean sent = _spacetest_wire_send (service->sock, reply,
+                                        (const int *) out_fds->data,
+                                        out_fds->len, NULL);
+  _spacetest_close_fds (out_fds);
+  return sent;
+}
+
+static gboolean
+become_pid1 (void)
+{
+  /* Our own /proc, or it shows the parent namespace's processes; and
+   * that only after / is private, or it would replace the host's. */
+  if (mount ("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+      mount ("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+    {
+      fprintf (stderr, "spacetest-spacer: cannot set up /proc as PID 1: %s\n",
+               g_strerror (errno));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+int
+main (int argc, char **argv)
+{
+  Service service = { .sock = 3, };
+  long parent_pid = -1;
+  struct pollfd fds[2];
+  sigset_t mask;
+  int sigfd;
+
+  for (int i = 1; i < argc; i++)
+    {
+      if (g_str_has_prefix (argv[i], "--socket-fd="))
+        service.sock = atoi (argv[i] + strlen ("--socket-fd="));
+      else if (g_str_has_prefix (argv[i], "--parent-pid="))
+        parent_pid = atol (argv[i] + strlen ("--parent-pid="));
+      else
+        {
+          fprintf (stderr, "usage: spacetest-spacer --socket-fd=N [--parent-pid=N]\n"
+                   "This is a helper program of spacetest-glib; it serves one "
+                   "SpacetestSpacer client.\n");
+          return 2;
+        }
+    }
+
+  /* PR_SET_PDEATHSIG was set before execve; if the parent died before
+   * that, we have been reparented already. */
+  if (parent_pid > 0 && getppid () != parent_pid)
+    return 1;
+
+  if (getpid () == 1 && !become_pid1 ())
+    return 1;
+
+  service.exe = g_file_read_link ("/proc/self/exe", NULL);
+  if (service.exe == NULL)
+    return 1;
+
+  sigemptyset (&mask);
+  sigaddset (&mask, SIGCHLD);
+  sigprocmask (SIG_BLOCK, &mask, NULL);
+  sigfd = signalfd (-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+  signal (SIGPIPE, SIG_IGN);
+
+  fds[0].fd = service.sock;
+  fds[0].events = POLLIN;
+  fds[1].fd = sigfd;
+  fds[1].events = POLLIN;
+
+  for (;;)
+    {
+      int n = poll (fds, sigfd >= 0 ? 2 : 1, -1);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        break;
+
+      if (sigfd >= 0 && (fds[1].revents & POLLIN))
+        {
+          struct signalfd_siginfo info;
+
+          while (read (sigfd, &info, sizeof info) == sizeof info)
+            ;
+          reap_children ();
+        }
+
+      if (fds[0].revents & (POLLIN | POLLHUP | POLLERR))
+        if (!serve_one (&service))
+          break;
+    }
+
+  close (service.sock);
+  /* Services this one started (killed by PR_SET_PDEATHSIG when it ends)
+   * and, as PID 1, every orphan: reap what has ended already. */
+  reap_children ();
+  g_free (service.exe);
+  return 0;
+}

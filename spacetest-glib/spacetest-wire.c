@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* spacetest-wire.c: the spacer protocol's messages, and starting a service */
+
+#include "spacetest-private.h"
+#include "spacetest-wire-private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+void
+_spacetest_close_fds (GArray *fds)
+{
+  if (fds == NULL)
+    return;
+  for (guint i = 0; i < fds->len; i++)
+    close (g_array_index (fds, int, i));
+  g_array_set_size (fds, 0);
+}
+
+gboolean
+_spacetest_wire_send (int         fd,
+                      GVariant   *message,
+                      const int  *fds,
+                      guint       n_fds,
+                      GError    **error)
+{
+  g_autoptr(GVariant) owned = g_variant_ref_sink (message);
+  union {
+    char buf[CMSG_SPACE (sizeof (int) * SPACETEST_WIRE_MAX_FDS)];
+    struct cmsghdr align;
+  } control;
+  struct iovec iov;
+  struct msghdr msg = { 0, };
+  gsize size = g_variant_get_size (owned);
+  ssize_t sent;
+
+  g_return_val_if_fail (n_fds <= SPACETEST_WIRE_MAX_FDS, FALSE);
+
+  if (size > SPACETEST_WIRE_MAX_SIZE)
+    {
+      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+                   _("Spacer message of %zu bytes is too large"), (size_t) size);
+      return FALSE;
+    }
+
+  iov.iov_base = (void *) g_variant_get_data (owned);
+  iov.iov_len = size;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+
+  if (n_fds > 0)
+    {
+      struct cmsghdr *cmsg;
+
+      memset (&control, 0, sizeof control);
+      msg.msg_control = control.buf;
+      msg.msg_controllen = CMSG_SPACE (sizeof (int) * n_fds);
+      cmsg = CMSG_FIRSTHDR (&msg);
+      cmsg->cmsg_level = SOL_SOCKET;
+      cmsg->cmsg_type = SCM_RIGHTS;
+      cmsg->cmsg_len = CMSG_LEN (sizeof (int) * n_fds);
+      memcpy (CMSG_DATA (cmsg), fds, sizeof (int) * n_fds);
+    }
+
+  do
+    sent = sendmsg (fd, &msg, MSG_NOSIGNAL);
+  while (sent < 0 && errno == EINTR);
+
+  if (sent < 0)
+    {
+      int errsv = errno;
+
+      g_set_error (error, SPACETEST_ERROR,
+                   errsv == EPIPE || errsv == ECONNRESET
+                     ? SPACETEST_ERROR_SPACER_FAILED : SPACETEST_ERROR_PROTOCOL,
+                   _("Cannot send a message to the spacer service: %s"),
+                   g_strerror (errsv));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+GVariant *
+_spacetest_wire_recv (int        fd,
+                      GArray   **fds_out,
+                      gboolean  *eof,
+                      GError   **error)
+{
+  g_autoptr(GArray) fds = g_array_new (FALSE, FALSE, sizeof (int));
+  union {
+    char buf[CMSG_SPACE (sizeof (int) * SPACETEST_WIRE_MAX_FDS)];
+    struct cmsghdr align;
+  } control;
+  g_autofree char *data = g_malloc (SPACETEST_WIRE_MAX_SIZE);
+  struct iovec iov = { data, SPACETEST_WIRE_MAX_SIZE };
+  struct msghdr msg = { 0, };
+  struct cmsghdr *cmsg;
+  GVariant *message;
+  ssize_t len;
+
+  *eof = FALSE;
+  *fds_out = NULL;
+
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.buf;
+  msg.msg_controllen = sizeof control.buf;
+
+  do
+    len = recvmsg (fd, &msg, MSG_CMSG_CLOEXEC);
+  while (len < 0 && errno == EINTR);
+
+  if (len < 0)
+    {
+      int errsv = errno;
+
+      g_set_error (error, SPACETEST_ERROR,
+                   errsv == ECONNRESET ? SPACETEST_ERROR_SPACER_FAILED
+                                       : SPACETEST_ERROR_PROTOCOL,
+                   _("Cannot receive a message from the spacer: %s"),
+                   g_strerror (errsv));
+      return NULL;
+    }
+
+  /* Collect every fd first, so that each error path below closes them. */
+  for (cmsg = CMSG_FIRSTHDR (&msg); cmsg != NULL; cmsg = CMSG_NXTHDR (&msg, cmsg))
+    if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS)
+      {
+        gsize n = (cmsg->cmsg_len - CMSG_LEN (0)) / sizeof (int);
+        const int *p = (const int *) CMSG_DATA (cmsg);
+
+        for (gsize i = 0; i < n; i++)
+          {
+            int received;
+
+            memcpy (&received, p + i, sizeof received);
+            g_array_append_val (fds, received);
+          }
+      }
+
+  if (len == 0 && fds->len == 0)
+    {
+      *eof = TRUE;
+      return NULL;
+    }
+
+  if (msg.msg_flags & MSG_CTRUNC)
+    {
+      _spacetest_close_fds (fds);
+      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+                   _("A spacer message carried more than %d file descriptors"),
+                   SPACETEST_WIRE_MAX_FDS);
+      return NULL;
+    }
+
+  if (msg.msg_flags & MSG_TRUNC)
+    {
+      _spacetest_close_fds (fds);
+      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+                   _("A spacer message was larger than %d bytes"),
+                   SPACETEST_WIRE_MAX_SIZE);
+      return NULL;
+    }
+
+  {
+    char *raw = g_steal_pointer (&data);
+
+    message = g_variant_new_from_data (G_VARIANT_TYPE (SPACETEST_WIRE_TYPE),
+                                       raw, len, FALSE, g_free, raw);
+    g_variant_ref_sink (message);
+  }
+  if (!g_variant_is_normal_form (message))
+    {
+      g_variant_unref (message);
+      _spacetest_close_fds (fds);
+      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+                   _("Malformed spacer message of %zd bytes"), len);
+      return NULL;
+    }
+
+  *fds_out = g_steal_pointer (&fds);
+  return message;
+}
+
+static gboolean
+write_proc_file (pid_t        pid,
+                 const char  *name,
+                 const char  *contents,
+                 GError     **error)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/%s", (int) pid, name);
+  int fd = open (path, O_WRONLY | O_CLOEXEC);
+  gssize len = strlen (contents);
+
+  if (fd < 0 || write (fd, contents, len) != len)
+    {
+      int errsv = errno;
+      g_autofree char *what = g_strdup_printf (_("write '%s' for a new spacer"),
+                                               path);
+
+      if (fd >= 0)
+        close (fd);
+      _spacetest_set_error_from_errno (error, errsv,
+                                       SPACETEST_ERROR_SPACER_FAILED, what);
+      return FALSE;
+    }
+
+  close (fd);
+  return TRUE;
+}
+
+pid_t
+_spacetest_spawn_spacer (const char  *path,
+                         int          clone_flags,
+                         int          sock,
+                         gboolean     pdeathsig,
+                         GError     **error)
+{
+  g_autofree char *ppid_arg = NULL;
+  char *argv[4];
+  int sync_pipe[2];
+  pid_t pid;
+  char go = 'g';
+
+  /* The service checks that its parent is still the one that started it
+   * (unless it is in a new PID namespace, where it cannot see it). */
+  ppid_arg = g_strdup_printf ("--parent-pid=%d",
+                              (clone_flags & CLONE_NEWPID) ? 0 : (int) getpid ());
+  argv[0] = (char *) path;
+  argv[1] = (char *) "--socket-fd=3";
+  argv[2] = ppid_arg;
+  argv[3] = NULL;
+
+  if (pipe2 (sync_pipe, O_CLOEXEC) != 0)
+    {
+      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_SPACER_FAILED,
+                                       _("create a pipe to start a spacer"));
+      return -1;
+    }
+
+  /* fork()-like clone: no new stack, the child runs on a copy of ours. */
+  pid = (pid_t) syscall (SYS_clone, (unsigned long) clone_flags | SIGCHLD,
+                         NULL, NULL, NULL, 0);
+  if (pid == 0)
+    {
+      char c = 0;
+
+      /* Only async-signal-safe calls from here to execve(). */
+      close (sync_pipe[1]);
+      if (pdeathsig)
+        prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+      /* Wait for the parent to write the id maps; EOF means it died. */
+      if (read (sync_pipe[0], &c, 1) != 1 || c != 'g')
+        _exit (127);
+      if (sock == 3)
+        fcntl (3, F_SETFD, 0);
+      else if (dup2 (sock, 3) != 3)
+        _exit (127);
+      syscall (SYS_close_range, 4U, ~0U, 0U);
+      execve (path, argv, environ);
+      _exit (127);
+    }
+
+  close (sync_pipe[0]);
+
+  if (pid < 0)
+    {
+      int errsv = errno;
+      g_autofree char *types = _spacetest_types_describe (clone_flags);
+      g_autofree char *what =
+        g_strdup_printf (_("start a spacer service in new namespaces (%s)"),
+                         clone_flags ? types : "none");
+
+      close (sync_pipe[1]);
+      _spacetest_set_error_from_errno (error, errsv,
+                                       errsv == EINVAL
+                                         ? SPACETEST_ERROR_NOT_SUPPORTED
+                                         : SPACETEST_ERROR_SPACER_FAILED,
+                                       what);
+      return -1;
+    }
+
+  if (clone_flags & CLONE_NEWUSER)
+    {
+      g_autofree char *uid_map = g_strdup_printf ("0 %u 1\n", (guint) geteuid ());
+      g_autofree char *gid_map = g_strdup_printf ("0 %u 1\n", (guint) getegid ());
+
+      if (!write_proc_file (pid, "setgroups", "deny", error) ||
+          !write_proc_file (pid, "uid_map", uid_map, error) ||
+          !write_proc_file (pid, "gid_map", gid_map, error))
+        {
+          close (sync_pipe[1]);   /* the child sees EOF and exits */
+          while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+          return -1;
+        }
+    }
+
+  if (write (sync_pipe[1], &go, 1) != 1)
+    {
+      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_SPACER_FAILED,
+                                       _("release a new spacer service"));
+      close (sync_pipe[1]);
+      kill (pid, SIGKILL);
+      while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+      return -1;
+    }
+  close (sync_pipe[1]);
+
+  return pid;
+}
