@@ -919,6 +919,38 @@ types_params (SpacetestNamespaceType types)
   return g_variant_dict_end (&params);
 }
 
+/* Starts the asynchronous form of a request that takes a set of types:
+ * the outer task (@source_tag) completes in @reply_cb, which gets the
+ * inner request's result and the outer task, whose task data are the
+ * types. */
+static void
+typed_call_async (SpacetestSpacer         *self,
+                  const char              *name,
+                  SpacetestNamespaceType   types,
+                  SpacetestNamespaceType   allowed,
+                  const char              *operation,
+                  gpointer                 source_tag,
+                  GAsyncReadyCallback      reply_cb,
+                  GCancellable            *cancellable,
+                  GAsyncReadyCallback      callback,
+                  gpointer                 user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, GUINT_TO_POINTER (types), NULL);
+
+  if (!check_types (types, allowed, operation, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  call_async (self, name, types_params (types), source_tag, cancellable,
+              reply_cb, g_steal_pointer (&task));
+}
+
 /**
  * spacetest_spacer_subspace:
  * @self: a #SpacetestSpacer
@@ -1015,24 +1047,13 @@ spacetest_spacer_subspace_async (SpacetestSpacer         *self,
                                  GAsyncReadyCallback      callback,
                                  gpointer                 user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  GError *error = NULL;
-
   g_return_if_fail (SPACETEST_IS_SPACER (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, spacetest_spacer_subspace_async);
-  g_task_set_task_data (task, GUINT_TO_POINTER (types), NULL);
-
-  if (!check_types (types, SUBSPACE_TYPES, "spacetest_spacer_subspace_async()", &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  call_async (self, "subspace", types_params (types), spacetest_spacer_subspace_async,
-              cancellable, subspace_reply_cb, g_steal_pointer (&task));
+  typed_call_async (self, "subspace", types, SUBSPACE_TYPES,
+                    "spacetest_spacer_subspace_async()",
+                    spacetest_spacer_subspace_async, subspace_reply_cb,
+                    cancellable, callback, user_data);
 }
 
 /**
@@ -1209,24 +1230,13 @@ spacetest_spacer_rooms_async (SpacetestSpacer         *self,
                               GAsyncReadyCallback      callback,
                               gpointer                 user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  GError *error = NULL;
-
   g_return_if_fail (SPACETEST_IS_SPACER (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, spacetest_spacer_rooms_async);
-  g_task_set_task_data (task, GUINT_TO_POINTER (types), NULL);
-
-  if (!check_types (types, ROOM_TYPES, "spacetest_spacer_rooms_async()", &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  call_async (self, "rooms", types_params (types), spacetest_spacer_rooms_async,
-              cancellable, rooms_reply_cb, g_steal_pointer (&task));
+  typed_call_async (self, "rooms", types, ROOM_TYPES,
+                    "spacetest_spacer_rooms_async()",
+                    spacetest_spacer_rooms_async, rooms_reply_cb,
+                    cancellable, callback, user_data);
 }
 
 /**
