@@ -25,19 +25,6 @@ static const SpacetestNamespaceType in_process_types[] = {
    SPACETEST_NAMESPACE_TYPE_MNT | SPACETEST_NAMESPACE_TYPE_NET | \
    SPACETEST_NAMESPACE_TYPE_UTS)
 
-static gboolean
-lo_is_up (void)
-{
-  struct ifreq ifr = { 0, };
-  int sock = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-  g_assert_cmpint (sock, >=, 0);
-  g_strlcpy (ifr.ifr_name, "lo", sizeof ifr.ifr_name);
-  g_assert_no_errno (ioctl (sock, SIOCGIFFLAGS, &ifr));
-  close (sock);
-  return (ifr.ifr_flags & IFF_UP) != 0;
-}
-
 /* Enters @types, checks that exactly those changed, restores, and checks
  * that everything is back. */
 static void
@@ -144,17 +131,17 @@ test_loopback (void)
   guard = spacetest_enter_transient (SPACETEST_NAMESPACE_TYPE_NET,
                                      SPACETEST_TRANSIENT_LOOPBACK_UP, &error);
   g_assert_no_error (error);
-  g_assert_true (lo_is_up ());
+  g_assert_true (tu_lo_is_up ());
   g_clear_object (&guard);
 
   /* a new network namespace has lo down, until spacetest_loopback_up() */
   guard = spacetest_enter_transient (SPACETEST_NAMESPACE_TYPE_NET,
                                      SPACETEST_TRANSIENT_NONE, &error);
   g_assert_no_error (error);
-  g_assert_false (lo_is_up ());
+  g_assert_false (tu_lo_is_up ());
   g_assert_true (spacetest_loopback_up (&error));
   g_assert_no_error (error);
-  g_assert_true (lo_is_up ());
+  g_assert_true (tu_lo_is_up ());
   /* already up: still fine */
   g_assert_true (spacetest_loopback_up (&error));
   g_assert_no_error (error);
@@ -174,7 +161,7 @@ test_loopback_bad_subprocess (void)
   g_assert_false (spacetest_loopback_up (&error));
   g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PERMISSION_DENIED);
   g_assert_nonnull (strstr (error->message, "'lo'"));
-  g_assert_false (lo_is_up ());
+  g_assert_false (tu_lo_is_up ());
 
   /* Without capabilities the guard cannot switch back (which would abort):
    * end here, on purpose leaving it. */
@@ -595,7 +582,7 @@ test_init_user_namespace_subprocess (void)
   g_assert_no_error (error);
   g_assert_cmpuint (tu_thread_ns_inode (SPACETEST_NAMESPACE_TYPE_USER), !=, userns);
   g_assert_cmpuint (tu_thread_ns_inode (SPACETEST_NAMESPACE_TYPE_NET), !=, netns);
-  g_assert_true (lo_is_up ());
+  g_assert_true (tu_lo_is_up ());
   g_assert_cmpuint (getuid (), ==, 0);
 
   /* now every in-process type works, entering and restoring */

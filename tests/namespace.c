@@ -397,23 +397,10 @@ test_transient (gconstpointer data)
   tu_assert_thread_state_unchanged (&before);
 }
 
-static gboolean
-lo_is_up (void)
-{
-  struct ifreq ifr = { 0, };
-  int sock = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-  g_assert_cmpint (sock, >=, 0);
-  g_strlcpy (ifr.ifr_name, "lo", sizeof ifr.ifr_name);
-  g_assert_no_errno (ioctl (sock, SIOCGIFFLAGS, &ifr));
-  close (sock);
-  return (ifr.ifr_flags & IFF_UP) != 0;
-}
-
 static void
 record_lo (gpointer user_data)
 {
-  *(int *) user_data = lo_is_up () ? 1 : 0;
+  *(int *) user_data = tu_lo_is_up () ? 1 : 0;
 }
 
 static void

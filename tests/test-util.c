@@ -4,6 +4,8 @@
 #include "test-util.h"
 
 #include <arpa/inet.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -273,4 +275,17 @@ tu_thread_state_assert_unchanged_at (const TuThreadState *before,
                          report->str);
       g_assertion_message (G_LOG_DOMAIN, file, line, func, msg);
     }
+}
+
+gboolean
+tu_lo_is_up (void)
+{
+  struct ifreq ifr = { 0, };
+  int sock = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+  g_assert_cmpint (sock, >=, 0);
+  g_strlcpy (ifr.ifr_name, "lo", sizeof ifr.ifr_name);
+  g_assert_no_errno (ioctl (sock, SIOCGIFFLAGS, &ifr));
+  close (sock);
+  return (ifr.ifr_flags & IFF_UP) != 0;
 }

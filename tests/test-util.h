@@ -81,6 +81,9 @@ void     tu_thread_state_assert_unchanged_at (const TuThreadState *before,
                                               int                  line,
                                               const char          *func);
 
+/* Whether "lo" is up in the calling thread's network namespace. */
+gboolean tu_lo_is_up            (void);
+
 /* Drops every capability of the calling process except @keep (-1 for
  * none), in the effective, permitted and inheritable sets. Use only in a
  * g_test_trap_subprocess() child. */
