@@ -335,8 +335,8 @@ _spacetest_guard_new_unshare (SpacetestNamespaceType   types,
     {
       if (!(types & _spacetest_types[i]))
         continue;
-      self->entered[i] = spacetest_namespace_new_current (_spacetest_types[i],
-                                                          error);
+      self->entered[i] = _spacetest_namespace_new_current_trusted (_spacetest_types[i],
+                                                                   error);
       if (self->entered[i] == NULL)
         goto undo;
     }

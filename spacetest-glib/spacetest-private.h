@@ -53,6 +53,8 @@ gboolean    _spacetest_fd_is_ns             (int                      fd,
 
 SpacetestNamespace *_spacetest_namespace_new_take_fd (int       fd,
                                                       GError  **error);
+SpacetestNamespace *_spacetest_namespace_new_current_trusted (SpacetestNamespaceType   type,
+                                                              GError                 **error);
 guint64     _spacetest_namespace_get_device (SpacetestNamespace *self);
 
 /* Attach the calling thread to @namespaces (canonical order); with

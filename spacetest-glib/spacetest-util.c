@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -186,10 +187,32 @@ _spacetest_types_describe (SpacetestNamespaceType types)
   return g_string_free (s, FALSE);
 }
 
+/* The thread id, cached per thread: guards ask for it on every switch.
+ * A forked child starts with its parent's cache, so fork() clears it. */
+static __thread pid_t cached_tid;
+
+static void
+forget_tid (void)
+{
+  cached_tid = 0;
+}
+
 pid_t
 _spacetest_gettid (void)
 {
-  return (pid_t) syscall (SYS_gettid);
+  static gsize atfork_set = 0;
+
+  if (G_UNLIKELY (cached_tid == 0))
+    {
+      if (g_once_init_enter (&atfork_set))
+        {
+          pthread_atfork (NULL, NULL, forget_tid);
+          g_once_init_leave (&atfork_set, 1);
+        }
+      cached_tid = (pid_t) syscall (SYS_gettid);
+    }
+
+  return cached_tid;
 }
 
 void

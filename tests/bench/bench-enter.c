@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* bench-enter.c: what the library adds on top of the raw system calls on
+ * its hot paths — entering and restoring, and creating transient
+ * namespaces. Prints the median of N rounds (argv[1], default 2000) of
+ * each, and the ratio library/raw. Not a test: the numbers are for
+ * people, not for pass/fail. */
+
+#include <spacetest-glib/spacetest-glib.h>
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+typedef void (*Round) (gpointer data);
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* The median time of one round, in microseconds. */
+static double
+measure (Round    round,
+         gpointer data,
+         guint    n)
+{
+  g_autoptr(GArray) times = g_array_sized_new (FALSE, FALSE, sizeof (double), n);
+
+  round (data);   /* warm up */
+  for (guint i = 0; i < n; i++)
+    {
+      gint64 start = g_get_monotonic_time ();
+      double us;
+
+      round (data);
+      us = (double) (g_get_monotonic_time () - start);
+      g_array_append_val (times, us);
+    }
+  g_array_sort (times, compare_doubles);
+  return g_array_index (times, double, n / 2);
+}
+
+static void
+raw_enter_transient (gpointer data)
+{
+  int type = GPOINTER_TO_INT (data);
+  int orig = open (type == CLONE_NEWNET ? "/proc/thread-self/ns/net"
+                                        : "/proc/thread-self/ns/uts",
+                   O_RDONLY | O_CLOEXEC);
+
+  if (orig < 0 || unshare (type) != 0 || setns (orig, type) != 0)
+    g_error ("raw enter/restore failed");
+  close (orig);
+}
+
+static void
+lib_enter_transient (gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SpacetestGuard) guard =
+    spacetest_enter_transient (GPOINTER_TO_INT (data), SPACETEST_TRANSIENT_NONE, &error);
+
+  if (guard == NULL || !spacetest_guard_restore (guard, &error))
+    g_error ("%s", error->message);
+}
+
+static void
+raw_enter_existing (gpointer data)
+{
+  SpacetestNamespace *ns = data;
+  int orig = open ("/proc/thread-self/ns/uts", O_RDONLY | O_CLOEXEC);
+
+  if (orig < 0 || setns (spacetest_namespace_get_fd (ns), CLONE_NEWUTS) != 0 ||
+      setns (orig, CLONE_NEWUTS) != 0)
+    g_error ("raw setns failed");
+  close (orig);
+}
+
+static void
+lib_enter_existing (gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SpacetestGuard) guard = spacetest_namespace_enter (data, &error);
+
+  if (guard == NULL || !spacetest_guard_restore (guard, &error))
+    g_error ("%s", error->message);
+}
+
+static void *
+raw_transient_thread (void *data)
+{
+  int type = GPOINTER_TO_INT (data);
+
+  if (unshare (type) != 0)
+    return GINT_TO_POINTER (-1);
+  return GINT_TO_POINTER (open (type == CLONE_NEWNET ? "/proc/thread-self/ns/net"
+                                                     : "/proc/thread-self/ns/uts",
+                                O_RDONLY | O_CLOEXEC));
+}
+
+/* The raw form of what spacetest_namespace_new_transient() does: a thread
+ * that unshares, keeps an fd and ends. */
+static void
+raw_new_transient (gpointer data)
+{
+  pthread_t thread;
+  void *result;
+
+  if (pthread_create (&thread, NULL, raw_transient_thread, data) != 0 ||
+      pthread_join (thread, &result) != 0 || GPOINTER_TO_INT (result) < 0)
+    g_error ("raw transient failed");
+  close (GPOINTER_TO_INT (result));
+}
+
+static void
+lib_new_transient (gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SpacetestNamespace) ns =
+    spacetest_namespace_new_transient (GPOINTER_TO_INT (data), SPACETEST_TRANSIENT_NONE,
+                                       &error);
+
+  if (ns == NULL)
+    g_error ("%s", error->message);
+}
+
+static void
+report (const char *what,
+        double      raw,
+        double      lib)
+{
+  printf ("%-34s raw %8.1f us   library %8.1f us   ratio %.2f\n",
+          what, raw, lib, lib / raw);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SpacetestNamespace) uts = NULL;
+  guint n = argc > 1 ? (guint) atoi (argv[1]) : 2000;
+
+  if (!spacetest_init_user_namespace (&error))
+    g_error ("%s", error->message);
+
+  uts = spacetest_namespace_new_transient (SPACETEST_NAMESPACE_TYPE_UTS, 0, &error);
+  if (uts == NULL)
+    g_error ("%s", error->message);
+
+  printf ("median of %u rounds (%s)\n", n, geteuid () == 0 ? "uid 0" : "unprivileged");
+  report ("enter existing uts + restore",
+          measure (raw_enter_existing, uts, n), measure (lib_enter_existing, uts, n));
+  report ("enter new uts + restore",
+          measure (raw_enter_transient, GINT_TO_POINTER (CLONE_NEWUTS), n),
+          measure (lib_enter_transient, GINT_TO_POINTER (CLONE_NEWUTS), n));
+  report ("new transient uts (thread)",
+          measure (raw_new_transient, GINT_TO_POINTER (CLONE_NEWUTS), n),
+          measure (lib_new_transient, GINT_TO_POINTER (CLONE_NEWUTS), n));
+  /* network namespaces are torn down asynchronously: fewer rounds */
+  report ("enter new net + restore",
+          measure (raw_enter_transient, GINT_TO_POINTER (CLONE_NEWNET), n / 10),
+          measure (lib_enter_transient, GINT_TO_POINTER (CLONE_NEWNET), n / 10));
+  report ("new transient net (thread)",
+          measure (raw_new_transient, GINT_TO_POINTER (CLONE_NEWNET), n / 10),
+          measure (lib_new_transient, GINT_TO_POINTER (CLONE_NEWNET), n / 10));
+  return 0;
+}
