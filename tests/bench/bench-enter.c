@@ -146,7 +146,9 @@ main (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autoptr(SpacetestNamespace) uts = NULL;
   guint n = argc > 1 ? (guint) atoi (argv[1]) : 2000;
+  gboolean root = geteuid () == 0;
 
+  /* a no-op as root; unprivileged mode otherwise */
   if (!spacetest_init_user_namespace (&error))
     g_error ("%s", error->message);
 
@@ -154,7 +156,7 @@ main (int argc, char **argv)
   if (uts == NULL)
     g_error ("%s", error->message);
 
-  printf ("median of %u rounds (%s)\n", n, geteuid () == 0 ? "uid 0" : "unprivileged");
+  printf ("median of %u rounds (%s)\n", n, root ? "root" : "unprivileged mode");
   report ("enter existing uts + restore",
           measure (raw_enter_existing, uts, n), measure (lib_enter_existing, uts, n));
   report ("enter new uts + restore",
