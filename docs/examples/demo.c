@@ -592,6 +592,79 @@ test_several_at_once (void)
                   restored->str);
 }
 
+/* ---- 6. a spacer: child user and PID namespaces ------------------------ */
+
+/* The first line of /proc/PID/uid_map: "inside outside count". */
+static char *
+read_uid_map (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/uid_map", (int) pid);
+  g_autofree char *contents = NULL;
+  g_autoptr(GString) line = g_string_new (NULL);
+  g_auto(GStrv) words = NULL;
+
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  words = g_strsplit_set (g_strstrip (contents), " \t\n", -1);
+  for (guint i = 0; words[i] != NULL; i++)
+    if (*words[i] != '\0')
+      g_string_append_printf (line, "%s%s", line->len ? " " : "", words[i]);
+  return g_string_free (g_steal_pointer (&line), FALSE);
+}
+
+static void
+test_spacer_subspace (void)
+{
+  SpacetestSpacer *spacer, *sub;
+  GPtrArray *rooms;
+  g_autofree char *pid_path = NULL;
+  g_autofree char *status = NULL;
+  g_autofree char *map = NULL;
+  g_autofree char *user_desc = NULL, *pid_desc = NULL, *net_desc = NULL;
+  g_autoptr(SpacetestNamespace) owner = NULL;
+  g_autoptr(SpacetestNamespace) our_pid = current_ns (SPACETEST_NAMESPACE_TYPE_PID);
+  g_autoptr(GError) error = NULL;
+  const char *nspid;
+
+  spacetest_test_check_leaks ();
+
+  /* A helper service, then one in new user and PID namespaces below it. */
+  spacer = spacetest_test_new_spacer ();
+  sub = spacetest_test_subspace (spacer, SPACETEST_NAMESPACE_TYPE_USER |
+                                         SPACETEST_NAMESPACE_TYPE_PID);
+  g_assert_nonnull (sub);
+
+  user_desc = ns_describe (spacetest_spacer_get_user_namespace (sub));
+  pid_desc = ns_describe (spacetest_spacer_get_pid_namespace (sub));
+  g_assert_false (spacetest_namespace_equal (spacetest_spacer_get_pid_namespace (sub),
+                                             our_pid));
+
+  /* It is PID 1 over there: the last NSpid field. */
+  pid_path = g_strdup_printf ("/proc/%d/status", (int) spacetest_spacer_get_pid (sub));
+  g_assert_true (g_file_get_contents (pid_path, &status, NULL, NULL));
+  nspid = strstr (status, "\nNSpid:");
+  g_assert_nonnull (nspid);
+  g_assert_true (g_str_has_prefix (strchr (nspid + 1, '\n') - 2, "\t1") ||
+                 g_str_has_prefix (strchr (nspid + 1, '\n') - 2, " 1"));
+
+  map = read_uid_map (spacetest_spacer_get_pid (sub));
+  g_assert_true (g_str_has_prefix (map, "0 "));
+  g_test_message ("spacer: service pid %d runs as PID 1 of %s, in %s where "
+                  "uid_map reads \"%s\" (inside outside count)",
+                  (int) spacetest_spacer_get_pid (sub), pid_desc, user_desc, map);
+
+  /* Rooms: namespaces owned by that user namespace, fds sent back. */
+  rooms = spacetest_test_rooms (sub, SPACETEST_NAMESPACE_TYPE_NET |
+                                     SPACETEST_NAMESPACE_TYPE_UTS);
+  g_assert_cmpuint (rooms->len, ==, 2);
+  net_desc = ns_describe (g_ptr_array_index (rooms, 0));
+  owner = spacetest_namespace_get_owner (g_ptr_array_index (rooms, 0), &error);
+  g_assert_no_error (error);
+  g_assert_true (spacetest_namespace_equal (owner,
+                                            spacetest_spacer_get_user_namespace (sub)));
+  g_test_message ("spacer: room %s is owned by %s, not by the test's user "
+                  "namespace", net_desc, user_desc);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -616,6 +689,7 @@ main (int    argc,
   g_test_add_func ("/demo/ipc/msg-queue", test_ipc_msg_queue);
   g_test_add_func ("/demo/cgroup/root", test_cgroup_root);
   g_test_add_func ("/demo/several/net-uts-ipc", test_several_at_once);
+  g_test_add_func ("/demo/spacer/subspace", test_spacer_subspace);
 
   return g_test_run ();
 }
