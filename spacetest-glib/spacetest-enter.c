@@ -187,7 +187,7 @@ execute_thread (gpointer user_data)
  *   run in, at most one of each type
  * @n_namespaces: the number of @namespaces
  * @func: (scope call): the function to run
- * @user_data: (closure func): data for @func
+ * @user_data: data for @func
  * @error: return location for a #GError
  *
  * Runs @func synchronously while attached to @namespaces and, for every
@@ -290,7 +290,7 @@ new_thread (gpointer user_data)
  *   thread runs in, at most one of each type
  * @n_namespaces: the number of @namespaces
  * @func: (scope async): the thread function
- * @user_data: (closure func): data for @func
+ * @user_data: data for @func
  * @error: return location for a #GError
  *
  * Starts a thread that is attached to @namespaces (and, for every other

@@ -998,7 +998,7 @@ spacetest_namespace_enter (SpacetestNamespace  *self,
  * spacetest_namespace_execute:
  * @self: a #SpacetestNamespace
  * @func: (scope call): the function to run
- * @user_data: (closure func): data for @func
+ * @user_data: data for @func
  * @error: return location for a #GError
  *
  * Runs @func synchronously while attached to @self; see
