@@ -202,6 +202,10 @@ execute_thread (gpointer user_data)
  * A user namespace gives %SPACETEST_ERROR_INVALID_ARGUMENT (a
  * multi-threaded process cannot join one).
  *
+ * gjs refuses to run JavaScript callbacks on other threads: from
+ * JavaScript, enter a mount namespace with spacetest_namespace_enter()
+ * instead of passing it here.
+ *
  * Returns: %TRUE if @func ran; %FALSE with @error set, and @func not run,
  *   if any switch failed
  *
