@@ -681,6 +681,7 @@ spacetest_init_user_namespace (GError **error)
   g_autofree char *uid_map = NULL;
   g_autofree char *gid_map = NULL;
   guint n_threads;
+  int flags, ret;
 
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
@@ -720,8 +721,17 @@ spacetest_init_user_namespace (GError **error)
       return FALSE;
     }
 
-  if (unshare (CLONE_NEWUSER | CLONE_NEWCGROUP | CLONE_NEWIPC | CLONE_NEWNS |
-               CLONE_NEWNET | CLONE_NEWUTS) != 0)
+  /* A time namespace of its own too, so that threads can come back to
+   * it from transient ones; kernels before 5.6 have none. */
+  flags = CLONE_NEWUSER | CLONE_NEWCGROUP | CLONE_NEWIPC | CLONE_NEWNS |
+          CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWTIME;
+  ret = unshare (flags);
+  if (ret != 0 && errno == EINVAL)
+    {
+      flags &= ~CLONE_NEWTIME;
+      ret = unshare (flags);
+    }
+  if (ret != 0)
     {
       int errsv = errno;
 
@@ -750,6 +760,23 @@ spacetest_init_user_namespace (GError **error)
       !_spacetest_make_root_private (error) ||
       !spacetest_loopback_up (error))
     return FALSE;
+
+  /* unshare() made the time namespace for children only: join it while
+   * the process still has a single thread. */
+  if (flags & CLONE_NEWTIME)
+    {
+      g_autofd int time_fd = open ("/proc/self/ns/time_for_children",
+                                   O_RDONLY | O_CLOEXEC);
+
+      if (time_fd < 0 ||
+          !_spacetest_setns (time_fd, SPACETEST_NAMESPACE_TYPE_TIME, error))
+        {
+          if (time_fd < 0)
+            _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
+                                             _("open the new time namespace"));
+          return FALSE;
+        }
+    }
 
   record_base_mntns ();
   return TRUE;

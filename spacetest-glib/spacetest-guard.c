@@ -183,8 +183,9 @@ _spacetest_check_namespace_set (SpacetestNamespace     **namespaces,
         {
           g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT,
                        _("%s cannot take a %s: the kernel lets only a "
-                         "single-threaded process join one; use "
-                         "SpacetestSpacer for code that must run in it"),
+                         "single-threaded process join one (SpacetestSpacer "
+                         "makes namespaces owned by a child user namespace, "
+                         "which can be entered instead)"),
                        operation, _spacetest_type_describe (type));
           return FALSE;
         }

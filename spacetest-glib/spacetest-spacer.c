@@ -1032,7 +1032,7 @@ subspace_reply_cb (GObject      *source,
  *   both
  * @cancellable: (nullable): a #GCancellable
  * @callback: (scope async): called when the new service is ready
- * @user_data: (closure callback): data for @callback
+ * @user_data: data for @callback
  *
  * The asynchronous form of spacetest_spacer_subspace(): the request is
  * sent at once and the reply awaited on the thread-default main context.
@@ -1216,7 +1216,7 @@ rooms_reply_cb (GObject      *source,
  * @types: the namespace types, as for spacetest_spacer_rooms()
  * @cancellable: (nullable): a #GCancellable
  * @callback: (scope async): called when the namespaces are ready
- * @user_data: (closure callback): data for @callback
+ * @user_data: data for @callback
  *
  * The asynchronous form of spacetest_spacer_rooms(), awaited on the
  * thread-default main context. Finish with spacetest_spacer_rooms_finish().

@@ -331,8 +331,9 @@ _spacetest_setns (int                      fd,
     {
       g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_NOT_SUPPORTED,
                    _("Cannot join a time namespace: %s (the kernel lets "
-                     "only a single-threaded process join one; use "
-                     "SpacetestSpacer to run code in it)"),
+                     "only a single-threaded process join one: run code "
+                     "that needs it in a child process that joins it "
+                     "before starting threads)"),
                    g_strerror (errsv));
       return FALSE;
     }

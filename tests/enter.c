@@ -571,6 +571,7 @@ test_init_user_namespace_subprocess (void)
   g_autoptr(GError) error = NULL;
   guint64 userns = tu_thread_ns_inode (SPACETEST_NAMESPACE_TYPE_USER);
   guint64 netns = tu_thread_ns_inode (SPACETEST_NAMESPACE_TYPE_NET);
+  guint64 timens = tu_thread_ns_inode (SPACETEST_NAMESPACE_TYPE_TIME);
 
   /* Unprivileged: no CAP_SYS_ADMIN. (The kernel wants CAP_SETFCAP to map
    * uid 0, which both lanes' test processes are, into a new user
@@ -584,6 +585,23 @@ test_init_user_namespace_subprocess (void)
   g_assert_cmpuint (tu_thread_ns_inode (SPACETEST_NAMESPACE_TYPE_NET), !=, netns);
   g_assert_true (tu_lo_is_up ());
   g_assert_cmpuint (getuid (), ==, 0);
+
+  /* Its base time namespace is its own too, so a thread can come back
+   * to it from a transient one. */
+  {
+    g_autoptr(SpacetestNamespace) time_ns =
+      spacetest_namespace_new_current (SPACETEST_NAMESPACE_TYPE_TIME, &error);
+    g_autoptr(SpacetestNamespace) owner = NULL;
+    g_autoptr(SpacetestNamespace) user = NULL;
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (spacetest_namespace_get_inode (time_ns), !=, timens);
+    owner = spacetest_namespace_get_owner (time_ns, &error);
+    g_assert_no_error (error);
+    user = spacetest_namespace_new_current (SPACETEST_NAMESPACE_TYPE_USER, &error);
+    g_assert_no_error (error);
+    g_assert_true (spacetest_namespace_equal (owner, user));
+  }
 
   /* now every in-process type works, entering and restoring */
   g_assert_true (spacetest_can_create (ALL_IN_PROCESS));
