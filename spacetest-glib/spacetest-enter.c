@@ -657,7 +657,8 @@ write_file (const char  *path,
  * Unprivileged mode. If the process lacks `CAP_SYS_ADMIN`, moves it into
  * a new user namespace where its uid and gid map to root, together with
  * fresh cgroup, IPC, mount (with `/` recursively private), network (with
- * `lo` up) and UTS namespaces owned by that user namespace. From then on
+ * `lo` up), UTS and (on Linux 5.6 and later) time namespaces owned by that
+ * user namespace. From then on
  * every transient-namespace function works without privileges: the
  * process can create namespaces *and* switch back to its base ones, which
  * it could not do with host-owned ones.
