@@ -108,9 +108,9 @@ _spacetest_guard_restore_or_abort (SpacetestGuard *self)
   if (guard_restore (self, &error))
     return;
 
-  g_error ("spacetest: cannot switch thread %d back to its original "
-           "namespaces: %s. Aborting, since a thread left in a foreign "
-           "namespace would corrupt every later test.",
+  g_error (_("spacetest: cannot switch thread %d back to its original "
+             "namespaces: %s. Aborting, since a thread left in a foreign "
+             "namespace would corrupt every later test."),
            (int) self->tid, error->message);
 }
 

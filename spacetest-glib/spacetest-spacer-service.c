@@ -336,9 +336,12 @@ fail:
   return NULL;
 }
 
-/* Serves one message; FALSE at end of file or on a broken connection. */
+/* Serves one message; FALSE at end of file or on a broken connection.
+ * @hangup says whether poll() saw the peer shut down: recvmsg() returns 0
+ * both at end of file and for an empty datagram. */
 static gboolean
-serve_one (Service *service)
+serve_one (Service  *service,
+           gboolean  hangup)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) message = NULL;
@@ -351,8 +354,11 @@ serve_one (Service *service)
   gboolean eof;
 
   message = _spacetest_wire_recv (service->sock, &in_fds, &eof, &error);
-  if (message == NULL && eof)
+  if (message == NULL && eof && hangup)
     return FALSE;
+  if (message == NULL && eof)
+    g_set_error (&error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+                 _("Empty spacer message"));
 
   if (message == NULL)
     {
@@ -471,7 +477,7 @@ main (int argc, char **argv)
   signal (SIGPIPE, SIG_IGN);
 
   fds[0].fd = service.sock;
-  fds[0].events = POLLIN;
+  fds[0].events = POLLIN | POLLRDHUP;
   fds[1].fd = sigfd;
   fds[1].events = POLLIN;
 
@@ -493,8 +499,9 @@ main (int argc, char **argv)
           reap_children ();
         }
 
-      if (fds[0].revents & (POLLIN | POLLHUP | POLLERR))
-        if (!serve_one (&service))
+      if (fds[0].revents & (POLLIN | POLLHUP | POLLRDHUP | POLLERR))
+        if (!serve_one (&service,
+                        (fds[0].revents & (POLLHUP | POLLRDHUP | POLLERR)) != 0))
           break;
     }
 

@@ -337,6 +337,14 @@ reply_free (Reply *reply)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, reply_free)
 
+static void
+set_closed_error (SpacetestSpacer  *self,
+                  GError          **error)
+{
+  g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_CLOSED,
+               _("The spacer (pid %d) has been closed"), (int) self->pid);
+}
+
 /* Takes the lock and reserves the connection for one request. */
 static gboolean
 begin_request (SpacetestSpacer  *self,
@@ -347,8 +355,7 @@ begin_request (SpacetestSpacer  *self,
 
   g_mutex_lock (&self->lock);
   if (self->closed)
-    g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_CLOSED,
-                 _("The spacer (pid %d) has been closed"), (int) self->pid);
+    set_closed_error (self, error);
   else if (self->death != NULL)
     set_dead_error (self, error);
   else if (self->busy)
@@ -417,13 +424,19 @@ receive_reply (SpacetestSpacer  *self,
   message = _spacetest_wire_recv (g_socket_get_fd (self->socket), &fds, &eof, error);
   if (message == NULL)
     {
-      if (eof)
+      g_mutex_lock (&self->lock);
+      if (self->closed)
         {
-          g_mutex_lock (&self->lock);
+          /* closed by another thread, or from a callback, meanwhile */
+          g_clear_error (error);
+          set_closed_error (self, error);
+        }
+      else if (eof)
+        {
           mark_dead (self);
           set_dead_error (self, error);
-          g_mutex_unlock (&self->lock);
         }
+      g_mutex_unlock (&self->lock);
       return -1;
     }
 
@@ -570,6 +583,16 @@ async_call_readable (GSocket      *socket,
   int r;
 
   if (g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error))
+    {
+      async_call_finish (task, NULL, error);
+      return G_SOURCE_REMOVE;
+    }
+
+  g_mutex_lock (&call->self->lock);
+  if (call->self->closed)
+    set_closed_error (call->self, &error);
+  g_mutex_unlock (&call->self->lock);
+  if (error != NULL)
     {
       async_call_finish (task, NULL, error);
       return G_SOURCE_REMOVE;
@@ -1437,13 +1460,16 @@ spacetest_spacer_close (SpacetestSpacer  *self,
     }
   self->closed = TRUE;
 
-  /* End of file tells the service to end. */
+  /* End of file tells the service to end; shutting the socket down also
+   * wakes a request waiting on it in another thread, which then reports
+   * CLOSED. The GSocket object itself stays until finalize. */
   if (self->socket != NULL)
-    g_socket_close (self->socket, NULL);
-  g_clear_object (&self->socket);
+    g_socket_shutdown (self->socket, TRUE, TRUE, NULL);
 
   if (self->death == NULL && self->pid > 0)
     how = wait_for_service (self, self->timeout_ms);
+  if (self->socket != NULL)
+    g_socket_close (self->socket, NULL);
   g_clear_fd (&self->pidfd, NULL);
   g_mutex_unlock (&self->lock);
 

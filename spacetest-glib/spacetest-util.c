@@ -149,6 +149,8 @@ spacetest_namespace_type_from_string (const char *name)
 const char *
 _spacetest_type_describe (SpacetestNamespaceType type)
 {
+  /* Translators: the names below are inserted into other messages, such
+   * as "Cannot enter a %s" or "Invalid process id %d for a %s". */
   switch ((guint) type)
     {
     case SPACETEST_NAMESPACE_TYPE_CGROUP: return _("cgroup namespace");
@@ -239,12 +241,20 @@ _spacetest_set_error_from_errno (GError     **error,
     case ENOSYS:
     case EOPNOTSUPP:
       g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_NOT_SUPPORTED,
+                   /* Translators: the first %s says what was attempted
+                    * (an infinitive phrase such as "create a new network
+                    * namespace", translated elsewhere), the second is the
+                    * reason from the operating system. */
                    _("Cannot %s: %s (this kernel does not support it)"),
                    what, g_strerror (errsv));
       break;
 
     default:
       g_set_error (error, SPACETEST_ERROR, default_code,
+                   /* Translators: the first %s says what was attempted
+                    * (an infinitive phrase such as "create a new network
+                    * namespace", translated elsewhere), the second is the
+                    * reason from the operating system. */
                    _("Cannot %s: %s"), what, g_strerror (errsv));
       break;
     }
