@@ -125,9 +125,16 @@ _spacetest_wire_recv (int        fd,
     {
       int errsv = errno;
 
-      g_set_error (error, SPACETEST_ERROR,
-                   errsv == ECONNRESET ? SPACETEST_ERROR_SPACER_FAILED
-                                       : SPACETEST_ERROR_PROTOCOL,
+      /* The peer is gone with a message of ours unread: for a
+       * SOCK_SEQPACKET socket that is ECONNRESET rather than end of file,
+       * but it means the same. */
+      if (errsv == ECONNRESET)
+        {
+          *eof = TRUE;
+          return NULL;
+        }
+
+      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
                    _("Cannot receive a message from the spacer: %s"),
                    g_strerror (errsv));
       return NULL;
