@@ -35,18 +35,30 @@
 #define SUBSPACE_TYPES \
   (SPACETEST_NAMESPACE_TYPE_USER | SPACETEST_NAMESPACE_TYPE_PID)
 
+
+
 typedef struct
 {
   int sock;
   char *exe;
   gboolean greeted;
+  GArray *subservices;   /* pids of the services it started */
 } Service;
 
+/* Reaps every ended child; a reaped service is forgotten, so that its
+ * pid, which the kernel may give to another process, is never used. */
 static void
-reap_children (void)
+reap_children (Service *service)
 {
-  while (waitpid (-1, NULL, WNOHANG) > 0)
-    ;
+  pid_t pid;
+
+  while ((pid = waitpid (-1, NULL, WNOHANG)) > 0)
+    for (guint i = 0; i < service->subservices->len; i++)
+      if (g_array_index (service->subservices, pid_t, i) == pid)
+        {
+          g_array_remove_index_fast (service->subservices, i);
+          break;
+        }
 }
 
 static GVariant *
@@ -298,6 +310,7 @@ handle_subspace (Service   *service,
       close (pair[0]);
       return NULL;
     }
+  g_array_append_val (service->subservices, pid);
 
   g_variant_builder_init (&reply, G_VARIANT_TYPE_VARDICT);
   g_array_append_val (fds, pair[0]);
@@ -466,6 +479,7 @@ main (int argc, char **argv)
   if (getpid () == 1 && !become_pid1 ())
     return 1;
 
+  service.subservices = g_array_new (FALSE, FALSE, sizeof (pid_t));
   service.exe = g_file_read_link ("/proc/self/exe", NULL);
   if (service.exe == NULL)
     return 1;
@@ -496,7 +510,7 @@ main (int argc, char **argv)
 
           while (read (sigfd, &info, sizeof info) == sizeof info)
             ;
-          reap_children ();
+          reap_children (&service);
         }
 
       if (fds[0].revents & (POLLIN | POLLHUP | POLLRDHUP | POLLERR))
@@ -506,9 +520,18 @@ main (int argc, char **argv)
     }
 
   close (service.sock);
-  /* Services this one started (killed by PR_SET_PDEATHSIG when it ends)
-   * and, as PID 1, every orphan: reap what has ended already. */
-  reap_children ();
+  /* The services this one started end with it (PR_SET_PDEATHSIG would
+   * see to that too): end and reap them, so that none is left as a
+   * zombie for init; as PID 1, also reap every orphan that has ended. */
+  for (guint i = 0; i < service.subservices->len; i++)
+    kill (g_array_index (service.subservices, pid_t, i), SIGKILL);
+  for (guint i = 0; i < service.subservices->len; i++)
+    while (waitpid (g_array_index (service.subservices, pid_t, i), NULL, 0) < 0 &&
+           errno == EINTR)
+      ;
+  g_array_set_size (service.subservices, 0);
+  reap_children (&service);
+  g_array_unref (service.subservices);
   g_free (service.exe);
   return 0;
 }

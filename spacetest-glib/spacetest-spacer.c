@@ -805,7 +805,8 @@ pid_of_pidfd (int fd)
   if (!g_file_get_contents (path, &contents, NULL, NULL))
     return 0;
   line = strstr (contents, "\nPid:");
-  return line != NULL ? (GPid) atoi (line + strlen ("\nPid:")) : 0;
+  /* -1 once the process has been reaped */
+  return line != NULL ? (GPid) MAX (atoi (line + strlen ("\nPid:")), 0) : 0;
 }
 
 static int

@@ -218,8 +218,14 @@ write_proc_file (pid_t        pid,
 
       if (fd >= 0)
         close (fd);
-      _spacetest_set_error_from_errno (error, errsv,
-                                       SPACETEST_ERROR_SPACER_FAILED, what);
+      if (errsv == EPERM && geteuid () == 0)
+        g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PERMISSION_DENIED,
+                     _("Cannot %s: %s (mapping uid 0 into a new user "
+                       "namespace needs CAP_SETFCAP)"),
+                     what, g_strerror (errsv));
+      else
+        _spacetest_set_error_from_errno (error, errsv,
+                                         SPACETEST_ERROR_SPACER_FAILED, what);
       return FALSE;
     }
 
@@ -237,6 +243,7 @@ _spacetest_spawn_spacer (const char  *path,
   g_autofree char *ppid_arg = NULL;
   char *argv[4];
   int sync_pipe[2];
+  int ready_pipe[2];
   pid_t pid;
   char go = 'g';
 
@@ -255,6 +262,18 @@ _spacetest_spawn_spacer (const char  *path,
                                        _("create a pipe to start a spacer"));
       return -1;
     }
+  /* With @pdeathsig, the child says when PR_SET_PDEATHSIG is in place:
+   * until then the parent must not end (in a new PID namespace the child
+   * cannot check getppid() afterwards). */
+  ready_pipe[0] = ready_pipe[1] = -1;
+  if (pdeathsig && pipe2 (ready_pipe, O_CLOEXEC) != 0)
+    {
+      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_SPACER_FAILED,
+                                       _("create a pipe to start a spacer"));
+      close (sync_pipe[0]);
+      close (sync_pipe[1]);
+      return -1;
+    }
 
   /* fork()-like clone: no new stack, the child runs on a copy of ours. */
   pid = (pid_t) syscall (SYS_clone, (unsigned long) clone_flags | SIGCHLD,
@@ -266,7 +285,13 @@ _spacetest_spawn_spacer (const char  *path,
       /* Only async-signal-safe calls from here to execve(). */
       close (sync_pipe[1]);
       if (pdeathsig)
-        prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        {
+          close (ready_pipe[0]);
+          if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 ||
+              write (ready_pipe[1], "r", 1) != 1)
+            _exit (127);
+          close (ready_pipe[1]);
+        }
       /* Wait for the parent to write the id maps; EOF means it died. */
       if (read (sync_pipe[0], &c, 1) != 1 || c != 'g')
         _exit (127);
@@ -280,6 +305,8 @@ _spacetest_spawn_spacer (const char  *path,
     }
 
   close (sync_pipe[0]);
+  if (pdeathsig)
+    close (ready_pipe[1]);
 
   if (pid < 0)
     {
@@ -290,12 +317,34 @@ _spacetest_spawn_spacer (const char  *path,
                          clone_flags ? types : "none");
 
       close (sync_pipe[1]);
+      if (pdeathsig)
+        close (ready_pipe[0]);
       _spacetest_set_error_from_errno (error, errsv,
                                        errsv == EINVAL
                                          ? SPACETEST_ERROR_NOT_SUPPORTED
                                          : SPACETEST_ERROR_SPACER_FAILED,
                                        what);
       return -1;
+    }
+
+  if (pdeathsig)
+    {
+      char r = 0;
+      ssize_t n;
+
+      do
+        n = read (ready_pipe[0], &r, 1);
+      while (n < 0 && errno == EINTR);
+      close (ready_pipe[0]);
+      if (n != 1)
+        {
+          g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED,
+                       _("A new spacer service ended before it started"));
+          close (sync_pipe[1]);
+          while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+          return -1;
+        }
     }
 
   if (clone_flags & CLONE_NEWUSER)
