@@ -1,0 +1,3195 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* spacer.c: SpacetestSpacer and its service, the spacetest-spacer helper:
+ * lifetime, subspaces, rooms, the asynchronous forms, bad requests, dead
+ * services and clients, raw protocol abuse, and the GTest layer */
+
+#include "test-util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
+
+#define CGROUP SPACETEST_NAMESPACE_TYPE_CGROUP
+#define IPC    SPACETEST_NAMESPACE_TYPE_IPC
+#define MNT    SPACETEST_NAMESPACE_TYPE_MNT
+#define NET    SPACETEST_NAMESPACE_TYPE_NET
+#define PID    SPACETEST_NAMESPACE_TYPE_PID
+#define TIME   SPACETEST_NAMESPACE_TYPE_TIME
+#define USER   SPACETEST_NAMESPACE_TYPE_USER
+#define UTS    SPACETEST_NAMESPACE_TYPE_UTS
+#define NONE   SPACETEST_NAMESPACE_TYPE_NONE
+
+#define ROOM_TYPES (CGROUP | IPC | MNT | NET | TIME | UTS)
+
+/* The six room types in the order spacetest_spacer_rooms() returns them. */
+static const SpacetestNamespaceType room_types[] = {
+  CGROUP, IPC, MNT, NET, TIME, UTS,
+};
+
+/* Set in the environment of the process that test_client_killed() kills. */
+#define VICTIM_ENV "SPACETEST_SPACER_TEST_VICTIM"
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static SpacetestSpacer *
+new_spacer (void)
+{
+  g_autoptr(GError) error = NULL;
+  SpacetestSpacer *spacer = spacetest_spacer_new (NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (SPACETEST_IS_SPACER (spacer));
+  return spacer;
+}
+
+static SpacetestSpacer *
+subspace (SpacetestSpacer        *spacer,
+          SpacetestNamespaceType  types)
+{
+  g_autoptr(GError) error = NULL;
+  SpacetestSpacer *sub = spacetest_spacer_subspace (spacer, types, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (SPACETEST_IS_SPACER (sub));
+  return sub;
+}
+
+static GPtrArray *
+rooms (SpacetestSpacer        *spacer,
+       SpacetestNamespaceType  types)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray *result = spacetest_spacer_rooms (spacer, types, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (result);
+  return result;
+}
+
+/* Fails the test unless @spacer still makes a network namespace. */
+static void
+assert_spacer_works (SpacetestSpacer *spacer)
+{
+  g_autoptr(GPtrArray) net = rooms (spacer, NET);
+
+  g_assert_cmpuint (net->len, ==, 1);
+  g_assert_cmpuint (spacetest_namespace_get_namespace_type (net->pdata[0]), ==, NET);
+}
+
+static void
+close_spacer (SpacetestSpacer *spacer)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (spacetest_spacer_close (spacer, &error));
+  g_assert_no_error (error);
+}
+
+static SpacetestNamespace *
+current (SpacetestNamespaceType type)
+{
+  g_autoptr(GError) error = NULL;
+  SpacetestNamespace *ns = spacetest_namespace_new_current (type, &error);
+
+  g_assert_no_error (error);
+  return ns;
+}
+
+static SpacetestNamespace *
+owner_of (SpacetestNamespace *ns)
+{
+  g_autoptr(GError) error = NULL;
+  SpacetestNamespace *owner = spacetest_namespace_get_owner (ns, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (spacetest_namespace_get_namespace_type (owner), ==, USER);
+  return owner;
+}
+
+static SpacetestNamespace *
+parent_of (SpacetestNamespace *ns)
+{
+  g_autoptr(GError) error = NULL;
+  SpacetestNamespace *parent = spacetest_namespace_get_parent (ns, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (spacetest_namespace_get_namespace_type (parent), ==,
+                    spacetest_namespace_get_namespace_type (ns));
+  return parent;
+}
+
+#define assert_ns_equal(a, b) \
+  G_STMT_START { \
+    g_assert_cmpuint (spacetest_namespace_get_inode (a), ==, \
+                      spacetest_namespace_get_inode (b)); \
+    g_assert_true (spacetest_namespace_equal ((a), (b))); \
+  } G_STMT_END
+#define assert_ns_differ(a, b) \
+  G_STMT_START { \
+    g_assert_cmpuint (spacetest_namespace_get_inode (a), !=, \
+                      spacetest_namespace_get_inode (b)); \
+    g_assert_false (spacetest_namespace_equal ((a), (b))); \
+  } G_STMT_END
+
+/* The inode of /proc/@pid/ns/@name, or 0 if it cannot be read. */
+static guint64
+proc_ns_inode (pid_t       pid,
+               const char *name)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/ns/%s", (int) pid, name);
+  struct stat st;
+
+  if (stat (path, &st) != 0)
+    return 0;
+  return st.st_ino;
+}
+
+/* The state letter of a process (from /proc/PID/stat) and its parent, or
+ * 0 if there is no such process. */
+static char
+process_state (pid_t  pid,
+               pid_t *ppid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
+  g_autofree char *stat = NULL;
+  const char *close;
+  char state = 0;
+  int parent = 0;
+
+  if (!g_file_get_contents (path, &stat, NULL, NULL))
+    return 0;
+  close = strrchr (stat, ')');
+  g_assert_nonnull (close);
+  g_assert_cmpint (sscanf (close + 1, " %c %d", &state, &parent), ==, 2);
+  if (ppid != NULL)
+    *ppid = parent;
+  return state;
+}
+
+static gboolean
+process_gone (pid_t pid)
+{
+  return process_state (pid, NULL) == 0;
+}
+
+/* Waits up to @timeout_ms for /proc/@pid to disappear (for a process some
+ * other process reaps). */
+static gboolean
+wait_process_gone (pid_t pid,
+                   guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (!process_gone (pid))
+    {
+      if (g_get_monotonic_time () >= deadline)
+        return FALSE;
+      g_usleep (1000);
+    }
+  return TRUE;
+}
+
+/* Waits up to @timeout_ms for @pid to have ended: gone, or a zombie
+ * (an orphan is reaped by init, or whichever subreaper, when it likes). */
+static gboolean
+wait_process_dead (pid_t pid,
+                   guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  for (;;)
+    {
+      char state = process_state (pid, NULL);
+
+      if (state == 0 || state == 'Z' || state == 'X')
+        return TRUE;
+      if (g_get_monotonic_time () >= deadline)
+        return FALSE;
+      g_usleep (1000);
+    }
+}
+
+/* The pids of a process in each PID namespace from ours down. */
+static GStrv
+nspids (pid_t pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) pid);
+  g_autofree char *status = NULL;
+  const char *line;
+  char *end;
+
+  g_assert_true (g_file_get_contents (path, &status, NULL, NULL));
+  line = strstr (status, "\nNSpid:");
+  g_assert_nonnull (line);
+  line += strlen ("\nNSpid:");
+  end = strchr (line, '\n');
+  if (end != NULL)
+    *end = '\0';
+  return g_strsplit_set (g_strstrip ((char *) line), " \t", -1);
+}
+
+static guint
+count_proc_fds (pid_t pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/fd", (int) pid);
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+/* The effective capabilities of a process. */
+static guint64
+process_caps (pid_t pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) pid);
+  g_autofree char *status = NULL;
+  const char *line;
+
+  g_assert_true (g_file_get_contents (path, &status, NULL, NULL));
+  line = strstr (status, "\nCapEff:");
+  g_assert_nonnull (line);
+  return g_ascii_strtoull (line + strlen ("\nCapEff:"), NULL, 16);
+}
+
+static int
+pidfd_open (pid_t pid)
+{
+  return (int) syscall (SYS_pidfd_open, pid, 0);
+}
+
+/* Whether @pid is one of this process's (unreaped) children. */
+static gboolean
+is_our_child (pid_t pid)
+{
+  pid_t ppid = 0;
+  char state = process_state (pid, &ppid);
+
+  return state != 0 && ppid == getpid ();
+}
+
+static void
+check_closed_error (GError *error)
+{
+  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_CLOSED);
+}
+
+/* Runs the trap child @path, for a test whose failure may be a critical
+ * warning or a crash: a failure fails this test without aborting the
+ * whole program (see main()), so that the other tests still run. */
+static void
+trap_expect_pass (const char *path,
+                  const char *what)
+{
+  g_test_trap_subprocess (path, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  if (!g_test_trap_has_passed ())
+    g_test_fail_printf ("%s failed: %s", path, what);
+}
+
+/* ---- asynchronous calls ------------------------------------------------- */
+
+typedef struct
+{
+  GMainContext *context;
+  GMainLoop *loop;
+  GAsyncResult *result;
+  gboolean idle_ran;
+  gboolean idle_ran_first;    /* the idle ran before the callback */
+  gboolean callback_context_ok;
+} AsyncWait;
+
+static void
+async_wait_init (AsyncWait *wait)
+{
+  memset (wait, 0, sizeof *wait);
+  wait->context = g_main_context_new ();
+  wait->loop = g_main_loop_new (wait->context, FALSE);
+  g_main_context_push_thread_default (wait->context);
+}
+
+static void
+async_wait_clear (AsyncWait *wait)
+{
+  g_main_context_pop_thread_default (wait->context);
+  g_clear_object (&wait->result);
+  g_clear_pointer (&wait->loop, g_main_loop_unref);
+  /* drain anything left (destroyed sources) */
+  while (g_main_context_iteration (wait->context, FALSE))
+    ;
+  g_clear_pointer (&wait->context, g_main_context_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AsyncWait, async_wait_clear)
+
+static void
+async_wait_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  AsyncWait *wait = user_data;
+
+  g_assert_null (wait->result);
+  wait->result = g_object_ref (result);
+  wait->idle_ran_first = wait->idle_ran;
+  wait->callback_context_ok = g_main_context_is_owner (wait->context) &&
+                              g_main_context_get_thread_default () == wait->context;
+  g_main_loop_quit (wait->loop);
+}
+
+static gboolean
+async_wait_idle (gpointer user_data)
+{
+  AsyncWait *wait = user_data;
+
+  wait->idle_ran = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+async_wait_too_long (gpointer user_data)
+{
+  g_assert_not_reached ();
+  return G_SOURCE_REMOVE;
+}
+
+/* An idle at high priority on the wait's context: it runs on the loop's
+ * first iteration, before any reply can be dispatched. */
+static void
+async_wait_add_idle (AsyncWait *wait)
+{
+  g_autoptr(GSource) idle = g_idle_source_new ();
+
+  g_source_set_priority (idle, G_PRIORITY_HIGH);
+  g_source_set_callback (idle, async_wait_idle, wait, NULL);
+  g_source_attach (idle, wait->context);
+}
+
+/* Runs the loop until the callback came (at most 10 s). */
+static void
+async_wait_run (AsyncWait *wait)
+{
+  g_autoptr(GSource) guard = g_timeout_source_new (10000);
+
+  g_source_set_callback (guard, async_wait_too_long, NULL, NULL);
+  g_source_attach (guard, wait->context);
+  if (wait->result == NULL)
+    g_main_loop_run (wait->loop);
+  g_source_destroy (guard);
+  g_assert_nonnull (wait->result);
+  g_assert_true (wait->callback_context_ok);
+}
+
+/* ---- a raw connection to a service -------------------------------------- */
+
+typedef struct
+{
+  int sock;
+  GPid pid;
+  guint32 serial;
+} Raw;
+
+typedef struct
+{
+  guint32 serial;
+  char *name;
+  GVariant *params;
+  GArray *fds;
+} RawMessage;
+
+static void
+raw_message_clear (RawMessage *msg)
+{
+  g_clear_pointer (&msg->name, g_free);
+  g_clear_pointer (&msg->params, g_variant_unref);
+  if (msg->fds != NULL)
+    {
+      for (guint i = 0; i < msg->fds->len; i++)
+        close (g_array_index (msg->fds, int, i));
+      g_clear_pointer (&msg->fds, g_array_unref);
+    }
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RawMessage, raw_message_clear)
+
+/* Starts the helper as our child, speaking on fd 3, as the library does. */
+static void
+raw_start (Raw *raw)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *parent_arg = g_strdup_printf ("--parent-pid=%d", (int) getpid ());
+  const char *helper = g_getenv ("SPACETEST_SPACER_PATH");
+  const char *argv[] = { helper, "--socket-fd=3", parent_arg, NULL };
+  int pair[2];
+  int target_fds[] = { 3 };
+
+  g_assert_nonnull (helper);
+  g_assert_no_errno (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair));
+
+  memset (raw, 0, sizeof *raw);
+  raw->sock = pair[0];
+  g_spawn_async_with_pipes_and_fds (NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                    NULL, NULL, -1, -1, -1, &pair[1], target_fds, 1,
+                                    &raw->pid, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_no_errno (close (pair[1]));
+  g_assert_cmpint (raw->pid, >, 0);
+}
+
+static void
+raw_send_bytes (Raw        *raw,
+                const void *data,
+                gsize       len,
+                const int  *fds,
+                guint       n_fds)
+{
+  union {
+    char buf[CMSG_SPACE (sizeof (int) * 16)];
+    struct cmsghdr align;
+  } control;
+  struct iovec iov = { (void *) data, len };
+  struct msghdr msg = { 0, };
+
+  g_assert_cmpuint (n_fds, <=, 16);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  if (n_fds > 0)
+    {
+      struct cmsghdr *cmsg;
+
+      memset (&control, 0, sizeof control);
+      msg.msg_control = control.buf;
+      msg.msg_controllen = CMSG_SPACE (sizeof (int) * n_fds);
+      cmsg = CMSG_FIRSTHDR (&msg);
+      cmsg->cmsg_level = SOL_SOCKET;
+      cmsg->cmsg_type = SCM_RIGHTS;
+      cmsg->cmsg_len = CMSG_LEN (sizeof (int) * n_fds);
+      memcpy (CMSG_DATA (cmsg), fds, sizeof (int) * n_fds);
+    }
+  g_assert_cmpint (sendmsg (raw->sock, &msg, MSG_NOSIGNAL), ==, (gssize) len);
+}
+
+static void
+raw_send_variant (Raw       *raw,
+                  GVariant  *variant,
+                  const int *fds,
+                  guint      n_fds)
+{
+  g_autoptr(GVariant) owned = g_variant_ref_sink (variant);
+
+  raw_send_bytes (raw, g_variant_get_data (owned), g_variant_get_size (owned),
+                  fds, n_fds);
+}
+
+/* Sends a request with a fresh serial; returns the serial. */
+static guint32
+raw_request (Raw        *raw,
+             const char *name,
+             GVariant   *params,
+             const int  *fds,
+             guint       n_fds)
+{
+  guint32 serial = ++raw->serial + 1000;
+
+  if (params == NULL)
+    params = g_variant_new ("a{sv}", NULL);
+  raw_send_variant (raw, g_variant_new ("(us@a{sv})", serial, name, params),
+                    fds, n_fds);
+  return serial;
+}
+
+static GVariant *
+types_params (guint32 types)
+{
+  GVariantDict dict;
+
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert (&dict, "types", "u", types);
+  return g_variant_dict_end (&dict);
+}
+
+static GVariant *
+version_params (guint32 version)
+{
+  GVariantDict dict;
+
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert (&dict, "version", "u", version);
+  return g_variant_dict_end (&dict);
+}
+
+/* Receives one message (within 5 s); FALSE at end of file. */
+static gboolean
+raw_recv (Raw        *raw,
+          RawMessage *out)
+{
+  union {
+    char buf[CMSG_SPACE (sizeof (int) * 32)];
+    struct cmsghdr align;
+  } control;
+  char *data = g_malloc (65536);
+  struct iovec iov = { data, 65536 };
+  struct msghdr msg = { 0, };
+  struct pollfd pfd = { raw->sock, POLLIN, 0 };
+  g_autoptr(GVariant) variant = NULL;
+  struct cmsghdr *cmsg;
+  gssize len;
+
+  memset (out, 0, sizeof *out);
+  out->fds = g_array_new (FALSE, FALSE, sizeof (int));
+
+  g_assert_cmpint (poll (&pfd, 1, 5000), ==, 1);
+
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.buf;
+  msg.msg_controllen = sizeof control.buf;
+  len = recvmsg (raw->sock, &msg, MSG_CMSG_CLOEXEC);
+  if (len < 0 && errno == ECONNRESET)   /* it quit with our request unread */
+    len = 0;
+  g_assert_cmpint (len, >=, 0);
+  g_assert_false (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC));
+
+  for (cmsg = CMSG_FIRSTHDR (&msg); cmsg != NULL; cmsg = CMSG_NXTHDR (&msg, cmsg))
+    if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS)
+      g_array_append_vals (out->fds, CMSG_DATA (cmsg),
+                           (cmsg->cmsg_len - CMSG_LEN (0)) / sizeof (int));
+
+  if (len == 0 && out->fds->len == 0)
+    {
+      g_free (data);
+      return FALSE;
+    }
+
+  variant = g_variant_new_from_data (G_VARIANT_TYPE ("(usa{sv})"), data, len,
+                                     FALSE, g_free, data);
+  g_variant_ref_sink (variant);
+  g_assert_true (g_variant_is_normal_form (variant));
+  g_variant_get (variant, "(us@a{sv})", &out->serial, &out->name, &out->params);
+  return TRUE;
+}
+
+/* Receives the next message, which must be the reply to @serial (0 for a
+ * complaint about a datagram the service could not read). */
+static void
+raw_recv_reply (Raw        *raw,
+                guint32     serial,
+                RawMessage *out)
+{
+  g_assert_true (raw_recv (raw, out));
+  g_assert_cmpuint (out->serial, ==, serial);
+}
+
+static void
+assert_raw_error (const RawMessage *msg,
+                  int               code)
+{
+  const char *domain = NULL, *text = NULL;
+  gint32 got = -1;
+
+  g_assert_cmpstr (msg->name, ==, "error");
+  g_assert_cmpuint (msg->fds->len, ==, 0);
+  g_assert_true (g_variant_lookup (msg->params, "domain", "&s", &domain));
+  g_assert_true (g_variant_lookup (msg->params, "code", "i", &got));
+  g_assert_true (g_variant_lookup (msg->params, "message", "&s", &text));
+  g_test_message ("service: %s", text);
+  g_assert_cmpstr (domain, ==, g_quark_to_string (SPACETEST_ERROR));
+  g_assert_cmpint (got, ==, code);
+  g_assert_cmpstr (text, !=, "");
+}
+
+static void
+raw_hello (Raw *raw)
+{
+  g_auto(RawMessage) reply = { 0, };
+  guint32 serial = raw_request (raw, "hello", version_params (1), NULL, 0);
+  guint32 version = 0;
+
+  raw_recv_reply (raw, serial, &reply);
+  g_assert_cmpstr (reply.name, ==, "ok");
+  g_assert_true (g_variant_lookup (reply.params, "version", "u", &version));
+  g_assert_cmpuint (version, ==, 1);
+  g_assert_cmpuint (reply.fds->len, ==, 0);
+}
+
+/* A valid rooms request; checks the namespaces that come back as fds. */
+static void
+raw_assert_rooms (Raw     *raw,
+                  guint32  types)
+{
+  g_auto(RawMessage) reply = { 0, };
+  g_autoptr(GVariant) handles = NULL;
+  guint32 serial = raw_request (raw, "rooms", types_params (types), NULL, 0);
+  guint n = 0;
+
+  raw_recv_reply (raw, serial, &reply);
+  g_assert_cmpstr (reply.name, ==, "ok");
+  handles = g_variant_lookup_value (reply.params, "namespaces", G_VARIANT_TYPE ("ah"));
+  g_assert_nonnull (handles);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (room_types); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(SpacetestNamespace) ns = NULL;
+      gint32 handle;
+
+      if (!(types & room_types[i]))
+        continue;
+      g_assert_cmpuint (n, <, g_variant_n_children (handles));
+      g_variant_get_child (handles, n++, "h", &handle);
+      g_assert_cmpint (handle, >=, 0);
+      g_assert_cmpint (handle, <, (int) reply.fds->len);
+      ns = spacetest_namespace_new_for_fd (g_array_index (reply.fds, int, handle),
+                                           &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (spacetest_namespace_get_namespace_type (ns), ==, room_types[i]);
+    }
+  g_assert_cmpuint (g_variant_n_children (handles), ==, n);
+  g_assert_cmpuint (reply.fds->len, ==, n);
+}
+
+/* The service still serves: a rooms request (after the handshake if
+ * @greet) gives namespaces; then it ends cleanly at end of file. */
+static void
+raw_finish (Raw      *raw,
+            gboolean  greet)
+{
+  int status = 0;
+
+  g_assert_true (is_our_child (raw->pid));
+  if (greet)
+    raw_hello (raw);
+  raw_assert_rooms (raw, NET);
+
+  g_assert_no_errno (close (raw->sock));
+  raw->sock = -1;
+  g_assert_cmpint (waitpid (raw->pid, &status, 0), ==, raw->pid);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+  g_assert_true (process_gone (raw->pid));
+}
+
+/* ---- new, close, properties --------------------------------------------- */
+
+static void
+test_new (void)
+{
+  g_autoptr(SpacetestSpacer) spacer = NULL;
+  GPid pid;
+
+  spacetest_test_check_leaks ();
+
+  spacer = new_spacer ();
+  pid = spacetest_spacer_get_pid (spacer);
+  g_assert_cmpint (pid, >, 0);
+  g_assert_cmpint (pid, !=, getpid ());
+  g_assert_true (is_our_child (pid));
+  g_assert_cmpint (process_state (pid, NULL), !=, 'Z');
+  g_assert_no_errno (kill (pid, 0));
+
+  /* in our user and PID namespaces */
+  g_assert_cmpuint (proc_ns_inode (pid, "user"), ==, tu_thread_ns_inode (USER));
+  g_assert_cmpuint (proc_ns_inode (pid, "pid"), ==, tu_thread_ns_inode (PID));
+  g_assert_null (spacetest_spacer_get_user_namespace (spacer));
+  g_assert_null (spacetest_spacer_get_pid_namespace (spacer));
+
+  /* the service holds no more than its socket and the std streams (and
+   * its own bookkeeping: a signalfd) */
+  g_assert_cmpuint (count_proc_fds (pid), <=, 5);
+
+  close_spacer (spacer);
+  /* reaped: no zombie left */
+  g_assert_true (process_gone (pid));
+  g_assert_cmpint (kill (pid, 0), ==, -1);
+  g_assert_cmpint (errno, ==, ESRCH);
+
+  /* idempotent */
+  close_spacer (spacer);
+  close_spacer (spacer);
+  g_assert_cmpint (spacetest_spacer_get_pid (spacer), ==, pid);
+}
+
+static void
+test_unref_closes (void)
+{
+  SpacetestSpacer *spacer;
+  GPid pid;
+
+  spacetest_test_check_leaks ();
+
+  spacer = new_spacer ();
+  pid = spacetest_spacer_get_pid (spacer);
+  g_assert_true (is_our_child (pid));
+  g_object_unref (spacer);
+  g_assert_true (process_gone (pid));
+}
+
+static void
+test_closed (void)
+{
+  g_autoptr(SpacetestSpacer) spacer = NULL;
+  g_autoptr(SpacetestSpacer) sub = NULL;
+  g_auto(AsyncWait) wait = { 0, };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SpacetestSpacer) sub2 = NULL;
+  g_autoptr(GPtrArray) result = NULL;
+  g_autoptr(SpacetestNamespace) ns = NULL;
+  GPid sub_pid;
+
+  spacetest_test_check_leaks ();
+
+  spacer = new_spacer ();
+  sub = subspace (spacer, USER | PID);
+  sub_pid = spacetest_spacer_get_pid (sub);
+  close_spacer (spacer);
+
+  sub2 = spacetest_spacer_subspace (spacer, USER, NULL, &error);
+  check_closed_error (error);
+  g_assert_null (sub2);
+  g_clear_error (&error);
+
+  result = spacetest_spacer_rooms (spacer, NET, NULL, &error);
+  check_closed_error (error);
+  g_assert_null (result);
+  g_clear_error (&error);
+
+  ns = spacetest_spacer_new_transient (spacer, UTS, NULL, &error);
+  check_closed_error (error);
+  g_assert_null (ns);
+  g_clear_error (&error);
+
+  async_wait_init (&wait);
+  spacetest_spacer_rooms_async (spacer, NET, NULL, async_wait_done, &wait);
+  async_wait_run (&wait);
+  result = spacetest_spacer_rooms_finish (spacer, wait.result, &error);
+  check_closed_error (error);
+  g_assert_null (result);
+  g_clear_error (&error);
+  g_clear_object (&wait.result);
+
+  spacetest_spacer_subspace_async (spacer, PID, NULL, async_wait_done, &wait);
+  async_wait_run (&wait);
+  sub2 = spacetest_spacer_subspace_finish (spacer, wait.result, &error);
+  check_closed_error (error);
+  g_assert_null (sub2);
+  g_clear_error (&error);
+
+  /* The service that made the sub service ended with the spacer, and so
+   * did the sub service (its parent died). */
+  g_assert_true (wait_process_dead (sub_pid, 2000));
+  result = spacetest_spacer_rooms (sub, NET, NULL, &error);
+  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED);
+  g_assert_null (result);
+  close_spacer (sub);
+}
+
+static void
+notify_count (GObject    *object,
+              GParamSpec *pspec,
+              gpointer    user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+static void
+test_properties (void)
+{
+  g_autoptr(SpacetestSpacer) spacer = NULL;
+  g_autoptr(SpacetestSpacer) sub = NULL;
+  g_autoptr(SpacetestNamespace) user_ns = NULL;
+  g_autoptr(SpacetestNamespace) pid_ns = NULL;
+  guint timeout = 0, notified = 0;
+  int pid = 0;
+
+  spacetest_test_check_leaks ();
+
+  spacer = new_spacer ();
+  g_object_get (spacer, "pid", &pid, "timeout", &timeout,
+                "user-namespace", &user_ns, "pid-namespace", &pid_ns, NULL);
+  g_assert_cmpint (pid, ==, spacetest_spacer_get_pid (spacer));
+  g_assert_cmpuint (timeout, ==, 5000);
+  g_assert_cmpuint (spacetest_spacer_get_timeout (spacer), ==, 5000);
+  g_assert_null (user_ns);
+  g_assert_null (pid_ns);
+
+  g_signal_connect (spacer, "notify::timeout", G_CALLBACK (notify_count), &notified);
+  g_object_set (spacer, "timeout", 1234, NULL);
+  g_assert_cmpuint (spacetest_spacer_get_timeout (spacer), ==, 1234);
+  g_assert_cmpuint (notified, ==, 1);
+  spacetest_spacer_set_timeout (spacer, 1234);
+  g_assert_cmpuint (notified, ==, 1);
+  spacetest_spacer_set_timeout (spacer, 4321);
+  g_assert_cmpuint (notified, ==, 2);
+  g_object_get (spacer, "timeout", &timeout, NULL);
+  g_assert_cmpuint (timeout, ==, 4321);
+  assert_spacer_works (spacer);
+
+  sub = subspace (spacer, USER | PID);
+  g_object_get (sub, "pid", &pid, "user-namespace", &user_ns,
+                "pid-namespace", &pid_ns, NULL);
+  g_assert_cmpint (pid, ==, spacetest_spacer_get_pid (sub));
+  g_assert_true (user_ns == spacetest_spacer_get_user_namespace (sub));
+  g_assert_true (pid_ns == spacetest_spacer_get_pid_namespace (sub));
+  g_assert_nonnull (user_ns);
+  g_assert_nonnull (pid_ns);
+}
+
+/* A helper that is not a spacer service, or none at all: a clear
+ * SPACER_FAILED, nothing left behind. */
+static void
+test_bad_helper_subprocess (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SpacetestSpacer) spacer = NULL;
+  guint n_fds;
+
+  spacetest_test_check_leaks ();
+  n_fds = tu_count_fds ();
+
+  g_setenv ("SPACETEST_SPACER_PATH", "/nonexistent/spacetest-spacer", TRUE);
+  spacer = spacetest_spacer_new (NULL, &error);
+  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED);
+  g_assert_nonnull (strstr (error->message, "/nonexistent/spacetest-spacer"));
+  g_assert_nonnull (strstr (error->message, "SPACETEST_SPACER_PATH"));
+  g_assert_null (spacer);
+  g_clear_error (&error);
+
+  /* exits at once */
+  g_setenv ("SPACETEST_SPACER_PATH", "/bin/true", TRUE);
+  spacer = spacetest_spacer_new (NULL, &error);
+  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED);
+  g_assert_null (spacer);
+  g_test_message ("%s", error->message);
+  g_assert_cmpuint (tu_count_fds (), ==, n_fds);
+  g_print ("bad-helper: checked\n");
+}
+
+static void
+test_bad_helper (void)
+{
+  spacetest_test_check_leaks ();
+  g_test_trap_subprocess ("/spacetest/spacer/bad-helper/subprocess", 0,
+                          G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*bad-helper: checked*");
+}
+
+/* ---- subspaces ---------------------------------------------------------- */
+
+/* Checks a subspace of a service whose user and PID namespaces are
+ * @parent_user and @parent_pid. */
+static void
+check_subspace (SpacetestSpacer        *sub,
+                SpacetestNamespaceType  types,
+                SpacetestNamespace     *parent_user,
+                SpacetestNamespace     *parent_pid,
+                guint                   parent_pid_levels)
+{
+  SpacetestNamespace *user_ns = spacetest_spacer_get_user_namespace (sub);
+  SpacetestNamespace *pid_ns = spacetest_spacer_get_pid_namespace (sub);
+  SpacetestNamespace *user_of_sub = user_ns ? user_ns : parent_user;
+  GPid pid = spacetest_spacer_get_pid (sub);
+  g_auto(GStrv) levels = NULL;
+
+  /* visible in our PID namespace, alive */
+  g_assert_cmpint (pid, >, 0);
+  g_assert_no_errno (kill (pid, 0));
+  g_assert_cmpint (process_state (pid, NULL), !=, 'Z');
+  g_assert_false (is_our_child (pid));   /* its service's child */
+
+  levels = nspids (pid);
+  g_assert_cmpint (atoi (levels[0]), ==, pid);
+
+  if (types & USER)
+    {
+      g_autoptr(SpacetestNamespace) parent = NULL;
+
+      g_assert_nonnull (user_ns);
+      g_assert_cmpuint (spacetest_namespace_get_namespace_type (user_ns), ==, USER);
+      assert_ns_differ (user_ns, parent_user);
+      g_assert_cmpuint (proc_ns_inode (pid, "user"), ==,
+                        spacetest_namespace_get_inode (user_ns));
+      /* NS_GET_PARENT and NS_GET_USERNS agree for a user namespace */
+      parent = parent_of (user_ns);
+      assert_ns_equal (parent, parent_user);
+      g_clear_object (&parent);
+      parent = owner_of (user_ns);
+      assert_ns_equal (parent, parent_user);
+    }
+  else
+    {
+      g_assert_null (user_ns);
+      g_assert_cmpuint (proc_ns_inode (pid, "user"), ==,
+                        spacetest_namespace_get_inode (parent_user));
+    }
+
+  if (types & PID)
+    {
+      g_autoptr(SpacetestNamespace) parent = NULL;
+      g_autoptr(SpacetestNamespace) owner = NULL;
+
+      g_assert_nonnull (pid_ns);
+      g_assert_cmpuint (spacetest_namespace_get_namespace_type (pid_ns), ==, PID);
+      assert_ns_differ (pid_ns, parent_pid);
+      g_assert_cmpuint (proc_ns_inode (pid, "pid"), ==,
+                        spacetest_namespace_get_inode (pid_ns));
+      parent = parent_of (pid_ns);
+      assert_ns_equal (parent, parent_pid);
+      /* owned by the new user namespace, if there is one */
+      owner = owner_of (pid_ns);
+      assert_ns_equal (owner, user_of_sub);
+      /* PID 1 there, one level deeper */
+      g_assert_cmpuint (g_strv_length (levels), ==, parent_pid_levels + 1);
+      g_assert_cmpstr (levels[parent_pid_levels], ==, "1");
+    }
+  else
+    {
+      g_assert_null (pid_ns);
+      g_assert_cmpuint (proc_ns_inode (pid, "pid"), ==,
+                        spacetest_namespace_get_inode (parent_pid));
+      g_assert_cmpuint (g_strv_length (levels), ==, parent_pid_levels);
+    }
+
+  /* it makes rooms owned by its user namespace */
+  {
+    g_autoptr(GPtrArray) net = rooms (sub, NET);
+    g_autoptr(SpacetestNamespace) owner = owner_of (net->pdata[0]);
+
+    assert_ns_equal (owner, user_of_sub);
+  }
+}
+
+static void
+test_subspace (gconstpointer data)
+{
+  SpacetestNamespaceType types = GPOINTER_TO_UINT (data);
+  g_autoptr(SpacetestSpacer) spacer = NULL;
+  g_autoptr(SpacetestSpacer) sub = NULL;
+  g_autoptr(SpacetestNamespace) our_user = current (USER);
+  g_autoptr(SpacetestNamespace) our_pid = current (PID);
+  g_auto(GStrv) our_levels = nspids (getpid ());
+  GPid sub_pid;
+
+  spacetest_test_check_leaks ();
+
+  spacer = new_spacer ();
+  sub = subspace (spacer, types);
+  check_subspace (sub, types, our_user, our_pid, g_strv_length (our_levels));
+
+  /* closing the sub service ends it (its service reaps it) */
+  sub_pid = spacetest_spacer_get_pid (sub);
+  close_spacer (sub);
+  g_assert_true (wait_process_gone (sub_pid, 2000));
+  /* its namespaces stay valid objects */
+  if (types & USER)
+    g_assert_cmpuint (spacetest_namespace_get_namespace_type (
+                        spacetest_spacer_get_user_namespace (sub)), ==, USER);
+  assert_spacer_works (spacer);
+}
+
+static void
+test_subspace_nested (void)
+{
+  g_autoptr(SpacetestSpacer) spacer = NULL;
+  SpacetestSpacer *levels[4] = { NULL, };
+  g_autoptr(SpacetestNamespace) our_user = current (USER);
+  g_autoptr(SpacetestNamespace) our_pid = current (PID);
+  g_auto(GStrv) our_levels = nspids (getpid ());
+  GPid pids[4] = { 0, };
+
+  spacetest_test_check_leaks ();
+
+  spacer = new_spacer ();
+  levels[0] = g_object_ref (spacer);
+  for (int i = 1; i < 4; i++)
+    {
+      SpacetestNamespace *parent_user =
+        i == 1 ? our_user : spacetest_spacer_get_user_namespace (levels[i - 1]);
+      SpacetestNamespace *parent_pid =
+        i == 1 ? our_pid : spacetest_spacer_get_pid_namespace (levels[i - 1]);
+
+      levels[i] = subspace (levels[i - 1], USER | PID);
+      pids[i] = spacetest_spacer_get_pid (levels[i]);
+      check_subspace (levels[i], USER | PID, parent_user, parent_pid,
+                      g_strv_length (our_levels) + i - 1);
+    }
+
+  /* rooms of the innermost level belong to it: all of them */
+  {
+    g_autoptr(GPtrArray) all = rooms (levels[3], ROOM_TYPES);
+
+    g_assert_cmpuint (all->len, ==, 6);
+    for (guint i = 0; i < all->len; i++)
+      {
+        g_autoptr(SpacetestNamespace) owner = owner_of (all->pdata[i]);
+
+        assert_ns_equal (owner, spacetest_spacer_get_user_namespace (levels[3]));
+      }
+  }
+
+  /* Closing the outermost service ends the whole chain: each inner
+   * service dies with the service that made it. */
+  close_spacer (spacer);
+  for (int i = 1; i < 4; i++)
+    g_assert_true (wait_process_dead (pids[i], 2000));
+  for (int i = 3; i >= 0; i--)
+    {
+      close_spacer (levels[i]);
+      g_object_unref (levels[i]);
+    }
+}
+
+/* A PID subspace of a user subspace: the PID namespace's owner is the
+ * user namespace of the service that made it. */
+static void
+test_subspace_mixed (void)
+{
+  g_autoptr(SpacetestSpacer) spacer = NULL;
+  g_autoptr(SpacetestSpacer) user_sub = NULL;
+  g_autoptr(SpacetestSpacer) pid_sub = NULL;
+  g_autoptr(SpacetestNamespace) our_pid = current (PID);
+  g_auto(GStrv) our_levels = nspids (getpid ());
+
+  spacetest_test_check_leaks ();
+
+  spacer = new_spacer ();
+  user_sub = subspace (spacer, USER);
+  pid_sub = subspace (user_sub, PID);
+  check_subspace (pid_sub, PID, spacetest_spacer_get_user_namespace (user_sub),
+                  our_pid, g_strv_length (our_levels));
+}
+
+/* ---- rooms -------------------------------------------------------------- */
+
+static void
+check_rooms (GPtrArray          *result,
+             SpacetestNamespace *owner_expected,
+             GPid                service_pid)
+{
+  g_assert_cmpuint (result->len, ==, G_N_ELEMENTS (room_types));
+
+  for (guint i = 0; i < result->len; i++)
+    {
+      SpacetestNamespace *ns = result->pdata[i];
+      g_autoptr(SpacetestNamespace) ours = current (room_types[i]);
+      g_autoptr(SpacetestNamespace) owner = owner_of (ns);
+
+      g_assert_true (SPACETEST_IS_NAMESPACE (ns));
+      g_assert_cmpuint (spacetest_namespace_get_namespace_type (ns), ==, room_types[i]);
+      assert_ns_differ (ns, ours);
+      assert_ns_equal (owner, owner_expected);
+      g_assert_false (spacetest_namespace_is_current (ns));
+      g_assert_cmpuint (spacetest_namespace_get_inode (ns), !=,
+                        proc_ns_inode (service_pid,
+                                       spacetest_namespace_type_to_string (room_types[i])));
+    }
+
+  /* the time room is really new: not the service's own time namespace */
+  g_assert_cmpuint (spacetest_namespace_get_inode (result->pdata[4]), !=,
+                    proc_ns_inode (service_pid, "time"));
+  g_assert_cmpuint (spacetest_namespace_get_inode (result->pdata[4]), !=,
+                    proc_ns_inode (service_pid, "time_for_children"));
+}
+
+static void
+record_lo_up (gpointer user_data)
+{
+  *(gboolean *) user_data = tu_lo_is_up ();
+}
+
+static void
+test_rooms_all (void)
+{
+  g_autoptr(SpacetestSpacer) spacer = NULL;
+  g_autoptr(SpacetestSpacer) sub = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GPtrArray) again = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean lo_up = FALSE;
+
+  spacetest_test_check_leaks ();
+
+  spacer = new_spacer ();
+  sub = subspace (spacer, USER | PID);
+
+  /* six fds in one reply: all arrive */
+  all = rooms (sub, ROOM_TYPES);
+  check_rooms (all, spacetest_spacer_get_user_namespace (sub),
+               spacetest_spacer_get_pid (sub));
+
+  /* a second request gives other namespaces */
+  again = rooms (sub, ROOM_TYPES);
+  for (guint i = 0; i < all->len; i++)
+    assert_ns_differ (all->pdata[i], again->pdata[i]);
+
+  /* the network room has lo up */
+  g_assert_true (spacetest_namespace_execute (all->pdata[3], record_lo_up, &lo_up,
+                                              &error));
+  g_assert_no_error (error);
+  g_assert_true (lo_up);
+}
+
+static void
+test_rooms_root (void)
+{
+  g_autoptr(SpacetestSpacer) spacer = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GPtrArray) some = NULL;
+  g_autoptr(SpacetestNamespace) our_user = current (USER);
+
+  spacetest_test_check_leaks ();
+
+  spacer = new_spacer ();
+  all = rooms (spacer, ROOM_TYPES);
+  check_rooms (all, our_user, spacetest_spacer_get_pid (spacer));
+
+  /* a subset keeps the canonical order, whatever the order of the bits */
+  some = rooms (spacer, UTS | IPC | TIME);
+  g_assert_cmpuint (some->len, ==, 3);
+  g_assert_cmpuint (spacetest_namespace_get_namespace_type (some->pdata[0]), ==, IPC);
+  g_assert_cmpuint (spacetest_namespace_get_namespace_type (some->pdata[1]), ==, TIME);
+  g_assert_cmpuint (spacetest_namespace_get_namespace_type (some->pdata[2]), ==, UTS);
+}
+
+static void
+test_new_transient (void)
+{
+  g_autoptr(SpacetestSpacer) spacer = NULL;
+  g_autoptr(SpacetestSpacer) sub = NULL;
+
+  spacetest_test_check_leaks ();
+
+  spacer = new_spacer ();
+  sub = subspace (spacer, USER | PID);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (room_types); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(SpacetestNamespace) ns = NULL;
+      g_autoptr(SpacetestNamespace) ours = current (room_types[i]);
+      g_autoptr(SpacetestNamespace) owner = NULL;
+
+      ns = spacetest_spacer_new_transient (sub, room_types[i], NULL, &error);
+      g_assert_no_error (error);
+      g_assert_true (SPACETEST_IS_NAMESPACE (ns));
+      g_assert_cmpuint (spacetest_namespace_get_namespace_type (ns), ==, room_types[i]);
+      assert_ns_differ (ns, ours);
+      owner = owner_of (ns);
+      assert_ns_equal (owner, spacetest_spacer_get_user_namespace (sub));
+      if (room_types[i] == TIME)
+        g_assert_cmpuint (spacetest_namespace_get_inode (ns), !=,
+                          proc_ns_inode (spacetest_spacer_get_pid (sub), "time"));
+    }
+}
+
+/* ---- asynchronous forms ------------------------------------------------- */
+
+static void
+test_async_rooms (void)
+{
+  g_autoptr(SpacetestSpacer) spacer = NULL;
+  g_autoptr(SpacetestSpacer) sub = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(AsyncWait) wait = { 0, };
+
+  spacetest_test_check_leaks ();
+
+  spacer = new_spacer ();
+  sub = subspace (spacer, USER | PID);
+
+  async_wait_init (&wait);
+  async_wait_add_idle (&wait);
+  spacetest_spacer_rooms_async (sub, ROOM_TYPES, NULL, async_wait_done, &wait);
+  /* not completed synchronously, and the loop was free to run other
+   * sources while the request was outstanding */
+  g_assert_null (wait.result);
+  async_wait_run (&wait);
+  g_assert_true (wait.idle_ran_first);
+
+  all = spacetest_spacer_rooms_finish (sub, wait.result, &error);
+  g_assert_no_error (error);
+  check_rooms (all, spacetest_spacer_get_user_namespace (sub),
+               spacetest_spacer_get_pid (sub));
+
+  /* usable afterwards, synchronously too */
+  assert_spacer_works (sub);
+}
+
+static void
+test_async_subspace (void)
+{
+  g_autoptr(SpacetestSpacer) spacer = NULL;
+  g_autoptr(SpacetestSpacer) sub = NULL;
+  g_autoptr(SpacetestSpacer) sub2 = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SpacetestNamespace) our_user = current (USER);
+  g_autoptr(SpacetestNamespace) our_pid = current (PID);
+  g_auto(GStrv) our_levels = nspids (getpid ());
+  g_auto(AsyncWait) wait = { 0, };
+
+  spacetest_test_check_leaks ();
+
+  spacer = new_spacer ();
+
+  async_wait_init (&wait);
+  async_wait_add_idle (&wait);
+  spacetest_spacer_subspace_async (spacer, USER | PID, NULL, async_wait_done, &wait);
+  g_assert_null (wait.result);
+  async_wait_run (&wait);
+  g_assert_true (wait.idle_ran_first);
+
+  sub = spacetest_spacer_subspace_finish (spacer, wait.result, &error);
+  g_assert_no_error (error);
+  check_subspace (sub, USER | PID, our_user, our_pid, g_strv_length (our_levels));
+  g_clear_object (&wait.result);
+
+  /* a subspace of that one, asynchronously */
+  spacetest_spacer_subspace_async (sub, USER, NULL, async_wait_done, &wait);
+  async_wait_run (&wait);
+  sub2 = spacetest_spacer_subspace_finish (sub, wait.result, &error);
+  g_assert_no_error (error);
+  check_subspace (sub2, USER, spacetest_spacer_get_user_namespace (sub),
+                  spacetest_spacer_get_pid_namespace (sub),
+                  g_strv_length (our_levels) + 1);
+}
+
+/* Two requests at once on one spacer: the second one is refused with
+ * G_IO_ERROR_PENDING, the first one completes. */
+static void
+test_async_pending (void)
+{
+  g_autoptr(SpacetestSpacer) spacer = NULL;
+  g_autoptr(GPtrArray) first = NULL;
+  g_autoptr(GPtrArray) second = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(AsyncWait) wait = { 0, };
+  g_auto(AsyncWait) wait2 = { 0, };
+
+  spacetest_test_check_leaks ();
+
+  spacer = new_spacer ();
+  async_wait_init (&wait);
+  spacetest_spacer_rooms_async (spacer, NET, NULL, async_wait_done, &wait);
+
+  /* the synchronous form is refused too */
+  second = spacetest_spacer_rooms (spacer, UTS, NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PENDING);
+  g_assert_null (second);
+  g_clear_error (&error);
+
+  wait2.context = g_main_context_ref (wait.context);
+  wait2.loop = g_main_loop_new (wait.context, FALSE);
+  g_main_context_push_thread_default (wait2.context);
+  spacetest_spacer_rooms_async (spacer, UTS, NULL, async_wait_done, &wait2);
+  async_wait_run (&wait2);
+  second = spacetest_spacer_rooms_finish (spacer, wait2.result, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PENDING);
+  g_assert_null (second);
+  g_clear_error (&error);
+
+  async_wait_run (&wait);
+  first = spacetest_spacer_rooms_finish (spacer, wait.result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (first->len, ==, 1);
+  g_assert_cmpuint (spacetest_namespace_get_namespace_type (first->pdata[0]), ==, NET);
+  assert_spacer_works (spacer);
+}
+
+/* Closing the spacer while an asynchronous request is outstanding: the
+ * request fails (CLOSED), nothing crashes or leaks. In a subprocess, as a
+ * failure here may be a critical warning, which is fatal. */
+static void
+test_async_close_pending_subprocess (void)
+{
+  g_autoptr(SpacetestSpacer) spacer = NULL;
+  g_autoptr(GPtrArray) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(AsyncWait) wait = { 0, };
+  GPid pid;
+
+  spacetest_test_check_leaks ();
+
+  spacer = new_spacer ();
+  pid = spacetest_spacer_get_pid (spacer);
+  async_wait_init (&wait);
+  spacetest_spacer_rooms_async (spacer, NET, NULL, async_wait_done, &wait);
+  close_spacer (spacer);
+  g_assert_true (process_gone (pid));
+
+  async_wait_run (&wait);
+  result = spacetest_spacer_rooms_finish (spacer, wait.result, &error);
+  g_assert_null (result);
+  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_CLOSED);
+  g_print ("close-pending: checked\n");
+}
+
+static void
+test_async_close_pending (void)
+{
+  spacetest_test_check_leaks ();
+  trap_expect_pass ("/spacetest/spacer/async/close-pending/subprocess",
+                    "spacetest_spacer_close() while an asynchronous request is "
+                    "outstanding");
+}
+
+/* ---- cancellation and timeouts ------------------------------------------ */
+
+static void
+test_cancelled (void)
+{
+  g_autoptr(SpacetestSpacer) spacer = NULL;
+  g_autoptr(SpacetestSpacer) sub = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) result = NULL;
+  g_autoptr(SpacetestNamespace) ns = NULL;
+  g_autoptr(SpacetestSpacer) new_one = NULL;
+  g_auto(AsyncWait) wait = { 0, };
+
+  spacetest_test_check_leaks ();
+
+  g_cancellable_cancel (cancellable);
+  spacer = new_spacer ();
+
+  result = spacetest_spacer_rooms (spacer, NET, cancellable, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (result);
+  g_clear_error (&error);
+  assert_spacer_works (spacer);
+
+  ns = spacetest_spacer_new_transient (spacer, UTS, cancellable, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (ns);
+  g_clear_error (&error);
+  assert_spacer_works (spacer);
+
+  sub = spacetest_spacer_subspace (spacer, USER | PID, cancellable, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (sub);
+  g_clear_error (&error);
+  assert_spacer_works (spacer);
+
+  async_wait_init (&wait);
+  spacetest_spacer_rooms_async (spacer, NET, cancellable, async_wait_done, &wait);
+  async_wait_run (&wait);
+  result = spacetest_spacer_rooms_finish (spacer, wait.result, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (result);
+  g_clear_error (&error);
+  g_clear_object (&wait.result);
+  assert_spacer_works (spacer);
+
+  spacetest_spacer_subspace_async (spacer, USER, cancellable, async_wait_done, &wait);
+  async_wait_run (&wait);
+  sub = spacetest_spacer_subspace_finish (spacer, wait.result, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (sub);
+  g_clear_error (&error);
+  assert_spacer_works (spacer);
+
+  /* and a subspace still works after all that */
+  sub = subspace (spacer, USER | PID);
+  assert_spacer_works (sub);
+
+  /* a cancelled construction leaves nothing behind */
+  new_one = spacetest_spacer_new (cancellable, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (new_one);
+}
+
+/* A stopped service: the request times out in time; once it runs again,
+ * the spacer still works (the late reply is discarded). */
+static void
+test_timeout (void)
+{
+  g_autoptr(SpacetestSpacer) spacer = NULL;
+  g_autoptr(SpacetestSpacer) sub = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) result = NULL;
+  gint64 start, elapsed_ms;
+  GPid pid;
+
+  spacetest_test_check_leaks ();
+
+  spacer = new_spacer ();
+  pid = spacetest_spacer_get_pid (spacer);
+  spacetest_spacer_set_timeout (spacer, 300);
+
+  g_assert_no_errno (kill (pid, SIGSTOP));
+  start = g_get_monotonic_time ();
+  result = spacetest_spacer_rooms (spacer, NET, NULL, &error);
+  elapsed_ms = (g_get_monotonic_time () - start) / 1000;
+  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_TIMED_OUT);
+  g_assert_null (result);
+  g_assert_cmpint (elapsed_ms, >=, 290);
+  g_assert_cmpint (elapsed_ms, <, 2000);
+  g_clear_error (&error);
+  g_assert_no_errno (kill (pid, SIGCONT));
+
+  spacetest_spacer_set_timeout (spacer, 5000);
+  assert_spacer_works (spacer);
+
+  /* the same asynchronously */
+  {
+    g_auto(AsyncWait) wait = { 0, };
+
+    spacetest_spacer_set_timeout (spacer, 300);
+    g_assert_no_errno (kill (pid, SIGSTOP));
+    async_wait_init (&wait);
+    start = g_get_monotonic_time ();
+    spacetest_spacer_rooms_async (spacer, NET, NULL, async_wait_done, &wait);
+    async_wait_run (&wait);
+    elapsed_ms = (g_get_monotonic_time () - start) / 1000;
+    result = spacetest_spacer_rooms_finish (spacer, wait.result, &error);
+    g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_TIMED_OUT);
+    g_assert_null (result);
+    g_assert_cmpint (elapsed_ms, >=, 290);
+    g_assert_cmpint (elapsed_ms, <, 2000);
+    g_clear_error (&error);
+    g_assert_no_errno (kill (pid, SIGCONT));
+    spacetest_spacer_set_timeout (spacer, 5000);
+    assert_spacer_works (spacer);
+  }
+
+  /* a stopped sub service that does not end when closed is killed */
+  sub = subspace (spacer, USER | PID);
+  spacetest_spacer_set_timeout (sub, 300);
+  g_assert_no_errno (kill (spacetest_spacer_get_pid (sub), SIGSTOP));
+  start = g_get_monotonic_time ();
+  close_spacer (sub);
+  elapsed_ms = (g_get_monotonic_time () - start) / 1000;
+  g_assert_cmpint (elapsed_ms, <, 2500);
+  g_assert_true (wait_process_gone (spacetest_spacer_get_pid (sub), 2000));
+
+  /* and so is a stopped root service */
+  spacetest_spacer_set_timeout (spacer, 300);
+  g_assert_no_errno (kill (pid, SIGSTOP));
+  start = g_get_monotonic_time ();
+  close_spacer (spacer);
+  elapsed_ms = (g_get_monotonic_time () - start) / 1000;
+  g_assert_cmpint (elapsed_ms, <, 2500);
+  g_assert_true (process_gone (pid));
+}
+
+/* ---- bad requests ------------------------------------------------------- */
+
+static void
+test_bad_requests (void)
+{
+  static const SpacetestNamespaceType bad_subspace[] = {
+    NET, NONE, USER | NET, PID | UTS, CGROUP, 1u << 0,
+  };
+  static const SpacetestNamespaceType bad_rooms[] = {
+    USER, PID, NONE, NET | USER, PID | UTS, 1u << 0, 0x80000000u,
+  };
+  static const SpacetestNamespaceType bad_transient[] = {
+    PID, USER, NONE, NET | UTS, 1u << 0,
+  };
+  g_autoptr(SpacetestSpacer) spacer = NULL;
+  g_autoptr(SpacetestSpacer) sub = NULL;
+  g_auto(AsyncWait) wait = { 0, };
+
+  spacetest_test_check_leaks ();
+
+  spacer = new_spacer ();
+  sub = subspace (spacer, USER);
+  async_wait_init (&wait);
+
+  for (int s = 0; s < 2; s++)
+    {
+      SpacetestSpacer *sp = s == 0 ? spacer : sub;
+
+      for (gsize i = 0; i < G_N_ELEMENTS (bad_subspace); i++)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autoptr(SpacetestSpacer) bad = NULL;
+
+          bad = spacetest_spacer_subspace (sp, bad_subspace[i], NULL, &error);
+          g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT);
+          g_assert_null (bad);
+          g_clear_error (&error);
+
+          spacetest_spacer_subspace_async (sp, bad_subspace[i], NULL,
+                                           async_wait_done, &wait);
+          async_wait_run (&wait);
+          bad = spacetest_spacer_subspace_finish (sp, wait.result, &error);
+          g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT);
+          g_assert_null (bad);
+          g_clear_object (&wait.result);
+          assert_spacer_works (sp);
+        }
+
+      for (gsize i = 0; i < G_N_ELEMENTS (bad_rooms); i++)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autoptr(GPtrArray) bad = NULL;
+
+          bad = spacetest_spacer_rooms (sp, bad_rooms[i], NULL, &error);
+          g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT);
+          g_assert_null (bad);
+          g_clear_error (&error);
+
+          spacetest_spacer_rooms_async (sp, bad_rooms[i], NULL, async_wait_done, &wait);
+          async_wait_run (&wait);
+          bad = spacetest_spacer_rooms_finish (sp, wait.result, &error);
+          g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT);
+          g_assert_null (bad);
+          g_clear_object (&wait.result);
+          assert_spacer_works (sp);
+        }
+
+      for (gsize i = 0; i < G_N_ELEMENTS (bad_transient); i++)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autoptr(SpacetestNamespace) bad = NULL;
+
+          bad = spacetest_spacer_new_transient (sp, bad_transient[i], NULL, &error);
+          g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT);
+          g_assert_null (bad);
+          if (bad_transient[i] == PID || bad_transient[i] == USER)
+            g_assert_nonnull (strstr (error->message, "spacetest_spacer_subspace"));
+          assert_spacer_works (sp);
+        }
+    }
+}
+
+/* ---- unprivileged ------------------------------------------------------- */
+
+/* Makes the process unprivileged for good: root (if it is root) gets no
+ * capabilities back on execve(), so neither does a service it starts. */
+static void
+become_unprivileged (int keep_ambient)
+{
+  g_assert_no_errno (prctl (PR_SET_SECUREBITS,
+                            SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
+                            SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED,
+                            0, 0, 0));
+  if (keep_ambient < 0)
+    {
+      tu_drop_capabilities ();
+      return;
+    }
+
+  /* keep one capability, and hand it on to executed programs */
+  {
+    struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3] = { { 0, } };
+    guint32 bit = 1u << (keep_ambient % 32);
+
+    caps[keep_ambient / 32].effective = bit;
+    caps[keep_ambient / 32].permitted = bit;
+    caps[keep_ambient / 32].inheritable = bit;
+    g_assert_no_errno ((int) syscall (SYS_capset, &header, caps));
+    g_assert_no_errno (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, keep_ambient, 0, 0));
+  }
+}
+
+static void
+check_unprivileged_root_spacer (SpacetestSpacer *spacer)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) net = NULL;
+  guint64 caps = process_caps (spacetest_spacer_get_pid (spacer));
+
+  /* the service has no CAP_SYS_ADMIN */
+  g_assert_cmphex (caps & (G_GUINT64_CONSTANT (1) << CAP_SYS_ADMIN), ==, 0);
+
+  net = spacetest_spacer_rooms (spacer, NET, NULL, &error);
+  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PERMISSION_DENIED);
+  g_assert_null (net);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, g_strerror (EPERM)));
+  g_clear_error (&error);
+
+  /* and it still works after the refusal */
+  net = spacetest_spacer_rooms (spacer, UTS, NULL, &error);
+  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PERMISSION_DENIED);
+}
+
+static void
+check_unprivileged_subspace (SpacetestSpacer *spacer)
+{
+  g_autoptr(SpacetestSpacer) sub = subspace (spacer, USER | PID);
+  g_autoptr(GPtrArray) net_uts = rooms (sub, NET | UTS);
+  g_autoptr(SpacetestNamespace) owner = NULL;
+
+  g_assert_cmpuint (net_uts->len, ==, 2);
+  g_assert_cmpuint (spacetest_namespace_get_namespace_type (net_uts->pdata[0]), ==, NET);
+  g_assert_cmpuint (spacetest_namespace_get_namespace_type (net_uts->pdata[1]), ==, UTS);
+  owner = owner_of (net_uts->pdata[0]);
+  assert_ns_equal (owner, spacetest_spacer_get_user_namespace (sub));
+}
+
+/* All capabilities gone, as the brief asks: the root service can make no
+ * rooms. The kernel allows a new user namespace that maps uid 0 of its
+ * parent only with CAP_SETFCAP (since Linux 5.12), so root without any
+ * capability cannot make a subspace that maps it to root; an ordinary
+ * user (the root lane can become one) can. */
+static void
+test_unprivileged_subprocess (void)
+{
+  g_autoptr(SpacetestSpacer) spacer = NULL;
+
+  spacetest_test_check_leaks ();
+
+  become_unprivileged (-1);
+  spacer = new_spacer ();
+  check_unprivileged_root_spacer (spacer);
+
+  if (geteuid () == 0)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(SpacetestSpacer) sub =
+        spacetest_spacer_subspace (spacer, USER | PID, NULL, &error);
+
+      g_test_message ("%s", error ? error->message : "(no error)");
+      g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PERMISSION_DENIED);
+      g_assert_null (sub);
+      g_print ("unprivileged: root cannot map root\n");
+    }
+  else
+    check_unprivileged_subspace (spacer);
+
+  g_print ("unprivileged: checked\n");
+}
+
+/* Without CAP_SYS_ADMIN but with CAP_SETFCAP (ambient, so the service
+ * has it too): no rooms from the root service, but a USER|PID subspace
+ * that makes rooms. */
+static void
+test_unprivileged_setfcap_subprocess (void)
+{
+  g_autoptr(SpacetestSpacer) spacer = NULL;
+
+  spacetest_test_check_leaks ();
+
+  become_unprivileged (CAP_SETFCAP);
+  spacer = new_spacer ();
+  g_assert_cmphex (process_caps (spacetest_spacer_get_pid (spacer)), ==,
+                   G_GUINT64_CONSTANT (1) << CAP_SETFCAP);
+  check_unprivileged_root_spacer (spacer);
+  check_unprivileged_subspace (spacer);
+  g_print ("unprivileged-setfcap: checked\n");
+}
+
+/* Whether @uid is mapped into the process's user namespace. */
+static gboolean
+uid_is_mapped (uid_t uid)
+{
+  g_autofree char *map = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  g_assert_true (g_file_get_contents ("/proc/self/uid_map", &map, NULL, NULL));
+  lines = g_strsplit (map, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      guint64 inside, outside, count;
+
+      if (sscanf (lines[i], "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+                  " %" G_GUINT64_FORMAT, &inside, &outside, &count) == 3 &&
+          uid >= inside && uid - inside < count)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+#define NOBODY 65534
+
+/* An ordinary user (the root lane can become one): no rooms from the root
+ * service, but subspaces that make rooms. */
+static void
+test_unprivileged_user_subprocess (void)
+{
+  g_autoptr(SpacetestSpacer) spacer = NULL;
+
+  spacetest_test_check_leaks ();
+
+  g_assert_no_errno (setgroups (0, NULL));
+  g_assert_no_errno (setresgid (NOBODY, NOBODY, NOBODY));
+  g_assert_no_errno (setresuid (NOBODY, NOBODY, NOBODY));
+  g_assert_cmphex (process_caps (getpid ()), ==, 0);
+
+  spacer = new_spacer ();
+  check_unprivileged_root_spacer (spacer);
+  check_unprivileged_subspace (spacer);
+  g_print ("unprivileged-user: checked\n");
+}
+
+static void
+test_unprivileged (gconstpointer data)
+{
+  const char *name = data;
+  g_autofree char *path = g_strdup_printf ("/spacetest/spacer/%s/subprocess", name);
+  g_autofree char *marker = g_strdup_printf ("*%s: checked*", name);
+
+  spacetest_test_check_leaks ();
+  if (g_str_equal (name, "unprivileged-user") && !uid_is_mapped (NOBODY))
+    {
+      g_test_skip ("no ordinary user in this user namespace");
+      return;
+    }
+  g_test_trap_subprocess (path, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout (marker);
+}
+
+/* ---- dead services ------------------------------------------------------ */
+
+static void
+check_killed (SpacetestSpacer *spacer,
+              gboolean         our_child)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) result = NULL;
+  g_autoptr(SpacetestSpacer) sub = NULL;
+  GPid pid = spacetest_spacer_get_pid (spacer);
+  gint64 start, elapsed_ms;
+
+  spacetest_spacer_set_timeout (spacer, 2000);
+  g_assert_no_errno (kill (pid, SIGKILL));
+
+  start = g_get_monotonic_time ();
+  result = spacetest_spacer_rooms (spacer, NET, NULL, &error);
+  elapsed_ms = (g_get_monotonic_time () - start) / 1000;
+  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED);
+  g_assert_null (result);
+  g_test_message ("after %" G_GINT64_FORMAT " ms: %s", elapsed_ms, error->message);
+  g_assert_cmpint (elapsed_ms, <, 2000);
+  if (our_child)
+    g_assert_nonnull (strstr (error->message, "signal 9"));
+  g_clear_error (&error);
+
+  /* and again, and for every kind of request */
+  start = g_get_monotonic_time ();
+  sub = spacetest_spacer_subspace (spacer, USER, NULL, &error);
+  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED);
+  g_assert_null (sub);
+  g_clear_error (&error);
+  result = spacetest_spacer_rooms (spacer, UTS, NULL, &error);
+  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED);
+  g_assert_null (result);
+  g_assert_cmpint ((g_get_monotonic_time () - start) / 1000, <, 2000);
+
+  if (our_child)
+    {
+      /* reaped already, and the error says how it ended */
+      g_assert_true (process_gone (pid));
+      g_assert_nonnull (strstr (error->message, "signal 9"));
+    }
+  close_spacer (spacer);
+  g_assert_true (wait_process_gone (pid, 2000));
+  close_spacer (spacer);
+}
+
+static void
+test_killed (void)
+{
+  g_autoptr(SpacetestSpacer) spacer = NULL;
+
+  spacetest_test_check_leaks ();
+
+  spacer = new_spacer ();
+  check_killed (spacer, TRUE);
+}
+
+static void
+test_killed_sub (gconstpointer data)
+{
+  SpacetestNamespaceType types = GPOINTER_TO_UINT (data);
+  g_autoptr(SpacetestSpacer) spacer = NULL;
+  g_autoptr(SpacetestSpacer) sub = NULL;
+
+  spacetest_test_check_leaks ();
+
+  spacer = new_spacer ();
+  sub = subspace (spacer, types);
+  check_killed (sub, FALSE);
+  /* the service that made it carries on */
+  assert_spacer_works (spacer);
+}
+
+static void
+test_killed_async (void)
+{
+  g_autoptr(SpacetestSpacer) spacer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) result = NULL;
+  g_auto(AsyncWait) wait = { 0, };
+  GPid pid;
+
+  spacetest_test_check_leaks ();
+
+  spacer = new_spacer ();
+  pid = spacetest_spacer_get_pid (spacer);
+  spacetest_spacer_set_timeout (spacer, 2000);
+  g_assert_no_errno (kill (pid, SIGKILL));
+  g_assert_no_errno (waitid (P_PID, pid, &(siginfo_t) { 0, }, WEXITED | WNOWAIT));
+
+  async_wait_init (&wait);
+  spacetest_spacer_rooms_async (spacer, NET, NULL, async_wait_done, &wait);
+  async_wait_run (&wait);
+  result = spacetest_spacer_rooms_finish (spacer, wait.result, &error);
+  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED);
+  g_assert_null (result);
+  close_spacer (spacer);
+  g_assert_true (process_gone (pid));
+}
+
+/* ---- a client that is killed -------------------------------------------- */
+
+/* Run as a separate process by test_client_killed(): starts a service and
+ * a USER|PID subspace, reports their pids and waits to be killed (so it
+ * has no leak check: it never ends). */
+static void
+test_victim (void)
+{
+  g_autoptr(SpacetestSpacer) spacer = new_spacer ();
+  g_autoptr(SpacetestSpacer) sub = subspace (spacer, USER | PID);
+
+  g_print ("\npids: %d %d\n", (int) spacetest_spacer_get_pid (spacer),
+           (int) spacetest_spacer_get_pid (sub));
+  fflush (stdout);
+  for (;;)
+    pause ();
+}
+
+static void
+test_client_killed_subprocess (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *exe = g_file_read_link ("/proc/self/exe", &error);
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_auto(GStrv) envp = g_get_environ ();
+  const char *argv[] = { NULL, "-p", "/spacetest/spacer/client-killed/victim", NULL };
+  const char *line;
+  int out_fd = -1, status = 0;
+  int helper_pids[2] = { 0, 0 }, pidfds[2];
+  GPid victim;
+  gint64 start;
+
+  spacetest_test_check_leaks ();
+
+  /* Orphans come to this process, so it can reap them (rather than an
+   * init that might not). */
+  g_assert_no_errno (prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
+
+  g_assert_no_error (error);
+  argv[0] = exe;
+  envp = g_environ_setenv (envp, VICTIM_ENV, "1", TRUE);
+  g_spawn_async_with_pipes (NULL, (char **) argv, envp, G_SPAWN_DO_NOT_REAP_CHILD,
+                            NULL, NULL, &victim, NULL, &out_fd, NULL, &error);
+  g_assert_no_error (error);
+
+  /* its helpers hold the pipe too: read until the pids are there */
+  while ((line = strstr (out->str, "\npids: ")) == NULL || strchr (line + 1, '\n') == NULL)
+    {
+      struct pollfd pfd = { out_fd, POLLIN, 0 };
+      char buf[256];
+      gssize n;
+
+      g_assert_cmpint (poll (&pfd, 1, 10000), ==, 1);
+      n = read (out_fd, buf, sizeof buf);
+      g_assert_cmpint (n, >, 0);
+      g_string_append_len (out, buf, n);
+    }
+  g_assert_cmpint (sscanf (line, "\npids: %d %d", &helper_pids[0], &helper_pids[1]), ==, 2);
+
+  for (int i = 0; i < 2; i++)
+    {
+      pidfds[i] = pidfd_open (helper_pids[i]);
+      g_assert_cmpint (pidfds[i], >=, 0);
+    }
+  /* the service is the victim's child; the sub service the service's */
+  {
+    pid_t ppid = 0;
+
+    g_assert_cmpint (process_state (helper_pids[0], &ppid), !=, 0);
+    g_assert_cmpint (ppid, ==, victim);
+    g_assert_cmpint (process_state (helper_pids[1], &ppid), !=, 0);
+    g_assert_cmpint (ppid, ==, helper_pids[0]);
+  }
+
+  g_assert_no_errno (kill (victim, SIGKILL));
+  start = g_get_monotonic_time ();
+  g_assert_cmpint (waitpid (victim, &status, 0), ==, victim);
+  g_assert_true (WIFSIGNALED (status));
+
+  for (int i = 0; i < 2; i++)
+    {
+      gint64 left = 2000 - (g_get_monotonic_time () - start) / 1000;
+      struct pollfd pfd = { pidfds[i], POLLIN, 0 };
+
+      g_assert_cmpint (poll (&pfd, 1, MAX (left, 0)), ==, 1);
+      g_test_message ("helper %d ended after %" G_GINT64_FORMAT " ms", helper_pids[i],
+                      (g_get_monotonic_time () - start) / 1000);
+    }
+
+  /* reap whatever came to us (the services and orphans of theirs) */
+  for (int i = 0; i < 2; i++)
+    g_assert_no_errno (close (pidfds[i]));
+  {
+    gint64 deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+
+    while (!process_gone (helper_pids[0]) || !process_gone (helper_pids[1]))
+      {
+        while (waitpid (-1, NULL, WNOHANG) > 0)
+          ;
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+        g_usleep (1000);
+      }
+  }
+  g_assert_no_errno (close (out_fd));
+  g_print ("client-killed: checked\n");
+}
+
+static void
+test_client_killed (void)
+{
+  spacetest_test_check_leaks ();
+  g_test_trap_subprocess ("/spacetest/spacer/client-killed/subprocess", 0,
+                          G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*client-killed: checked*");
+}
+
+/* ---- malformed input, straight to the service --------------------------- */
+
+static void
+test_wire_valid (void)
+{
+  Raw raw;
+
+  spacetest_test_check_leaks ();
+
+  raw_start (&raw);
+  raw_hello (&raw);
+  /* all six in one datagram */
+  raw_assert_rooms (&raw, ROOM_TYPES);
+  raw_finish (&raw, FALSE);
+}
+
+static void
+test_wire_subspace (void)
+{
+  g_auto(RawMessage) reply = { 0, };
+  Raw raw;
+  guint32 serial;
+  gint32 socket_h = -1, pidfd_h = -1, user_h = -1, pid_h = -1;
+
+  spacetest_test_check_leaks ();
+
+  raw_start (&raw);
+  raw_hello (&raw);
+  serial = raw_request (&raw, "subspace", types_params (USER | PID), NULL, 0);
+  raw_recv_reply (&raw, serial, &reply);
+  g_assert_cmpstr (reply.name, ==, "ok");
+  g_assert_cmpuint (reply.fds->len, ==, 4);
+  g_assert_true (g_variant_lookup (reply.params, "socket", "h", &socket_h));
+  g_assert_true (g_variant_lookup (reply.params, "pidfd", "h", &pidfd_h));
+  g_assert_true (g_variant_lookup (reply.params, "user", "h", &user_h));
+  g_assert_true (g_variant_lookup (reply.params, "pid", "h", &pid_h));
+  raw_message_clear (&reply);
+  raw_finish (&raw, FALSE);
+}
+
+static void
+test_wire_garbage (void)
+{
+  static const guint8 garbage[] = {
+    0xff, 0xfe, 0x00, 0x13, 0x37, 0x42, 0x00, 0x00, 0x99, 0x88, 0x77, 0x66,
+    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0xde, 0xad, 0xbe, 0xef,
+  };
+  Raw raw;
+
+  spacetest_test_check_leaks ();
+
+  raw_start (&raw);
+  for (int greeted = 0; greeted < 2; greeted++)
+    {
+      g_auto(RawMessage) reply = { 0, };
+
+      raw_send_bytes (&raw, garbage, sizeof garbage, NULL, 0);
+      raw_recv_reply (&raw, 0, &reply);
+      assert_raw_error (&reply, SPACETEST_ERROR_PROTOCOL);
+      if (!greeted)
+        raw_hello (&raw);
+    }
+  raw_finish (&raw, FALSE);
+}
+
+static void
+test_wire_wrong_type (void)
+{
+  GVariant *wrong[] = {
+    g_variant_new ("(s)", "hello"),
+    g_variant_new ("(uu)", 1, 2),
+    g_variant_new ("(usa{ss})", 7, "hello", NULL),
+    g_variant_new ("s", "rooms"),
+  };
+  Raw raw;
+
+  spacetest_test_check_leaks ();
+
+  raw_start (&raw);
+  for (gsize i = 0; i < G_N_ELEMENTS (wrong); i++)
+    {
+      g_auto(RawMessage) reply = { 0, };
+
+      raw_send_variant (&raw, wrong[i], NULL, 0);
+      raw_recv_reply (&raw, 0, &reply);
+      assert_raw_error (&reply, SPACETEST_ERROR_PROTOCOL);
+    }
+  raw_finish (&raw, TRUE);
+}
+
+static void
+test_wire_before_hello (void)
+{
+  static const char * const names[] = { "rooms", "subspace", "frobnicate", "ok" };
+  Raw raw;
+
+  spacetest_test_check_leaks ();
+
+  raw_start (&raw);
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_auto(RawMessage) reply = { 0, };
+      guint32 serial = raw_request (&raw, names[i], types_params (NET), NULL, 0);
+
+      raw_recv_reply (&raw, serial, &reply);
+      assert_raw_error (&reply, SPACETEST_ERROR_PROTOCOL);
+    }
+  raw_finish (&raw, TRUE);
+}
+
+static void
+test_wire_version (void)
+{
+  GVariant *bad[] = {
+    version_params (0),
+    version_params (2),
+    version_params (G_MAXUINT32),
+    g_variant_new ("a{sv}", NULL),
+    NULL,   /* version as a string */
+  };
+  Raw raw;
+
+  spacetest_test_check_leaks ();
+
+  {
+    GVariantDict dict;
+
+    g_variant_dict_init (&dict, NULL);
+    g_variant_dict_insert (&dict, "version", "s", "1");
+    bad[4] = g_variant_dict_end (&dict);
+  }
+
+  raw_start (&raw);
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_auto(RawMessage) reply = { 0, };
+      guint32 serial = raw_request (&raw, "hello", bad[i], NULL, 0);
+
+      raw_recv_reply (&raw, serial, &reply);
+      assert_raw_error (&reply, SPACETEST_ERROR_PROTOCOL);
+    }
+  raw_finish (&raw, TRUE);
+
+  /* a second hello after a good one is fine too */
+  raw_start (&raw);
+  raw_hello (&raw);
+  raw_hello (&raw);
+  raw_finish (&raw, FALSE);
+}
+
+static void
+test_wire_unknown (void)
+{
+  static const char * const names[] = { "frobnicate", "", "ok", "error", "Rooms" };
+  Raw raw;
+
+  spacetest_test_check_leaks ();
+
+  raw_start (&raw);
+  raw_hello (&raw);
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_auto(RawMessage) reply = { 0, };
+      guint32 serial = raw_request (&raw, names[i], NULL, NULL, 0);
+
+      raw_recv_reply (&raw, serial, &reply);
+      g_assert_cmpstr (reply.name, ==, "error");
+      assert_raw_error (&reply, SPACETEST_ERROR_PROTOCOL);
+    }
+  raw_finish (&raw, FALSE);
+}
+
+static void
+test_wire_types (void)
+{
+  struct {
+    const char *name;
+    GVariant *params;
+    int code;
+  } cases[] = {
+    { "rooms", types_params (NET | USER), SPACETEST_ERROR_INVALID_ARGUMENT },
+    { "rooms", types_params (PID), SPACETEST_ERROR_INVALID_ARGUMENT },
+    { "rooms", types_params (0), SPACETEST_ERROR_INVALID_ARGUMENT },
+    { "rooms", types_params (0xffffffffu), SPACETEST_ERROR_INVALID_ARGUMENT },
+    { "rooms", types_params (1u << 0), SPACETEST_ERROR_INVALID_ARGUMENT },
+    { "subspace", types_params (NET), SPACETEST_ERROR_INVALID_ARGUMENT },
+    { "subspace", types_params (0), SPACETEST_ERROR_INVALID_ARGUMENT },
+    { "subspace", types_params (USER | PID | NET), SPACETEST_ERROR_INVALID_ARGUMENT },
+    { "rooms", NULL, SPACETEST_ERROR_PROTOCOL },        /* no types */
+    { "subspace", NULL, SPACETEST_ERROR_PROTOCOL },
+    { "rooms", NULL, SPACETEST_ERROR_PROTOCOL },        /* types of the wrong type */
+  };
+  Raw raw;
+
+  spacetest_test_check_leaks ();
+
+  {
+    GVariantDict dict;
+
+    g_variant_dict_init (&dict, NULL);
+    g_variant_dict_insert (&dict, "types", "s", "net");
+    cases[G_N_ELEMENTS (cases) - 1].params = g_variant_dict_end (&dict);
+  }
+
+  raw_start (&raw);
+  raw_hello (&raw);
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(RawMessage) reply = { 0, };
+      guint32 serial = raw_request (&raw, cases[i].name, cases[i].params, NULL, 0);
+
+      raw_recv_reply (&raw, serial, &reply);
+      assert_raw_error (&reply, cases[i].code);
+    }
+  raw_finish (&raw, FALSE);
+}
+
+/* Requests carrying file descriptors: refused, and the service does not
+ * keep them. */
+static void
+test_wire_fds (void)
+{
+  static const guint counts[] = { 1, 3, 8, 9, 16 };
+  Raw raw;
+  int fds[16];
+  guint service_fds;
+
+  spacetest_test_check_leaks ();
+
+  for (gsize i = 0; i < G_N_ELEMENTS (fds); i++)
+    {
+      fds[i] = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+      g_assert_cmpint (fds[i], >=, 0);
+    }
+
+  raw_start (&raw);
+  raw_hello (&raw);
+  service_fds = count_proc_fds (raw.pid);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (counts); i++)
+    {
+      g_auto(RawMessage) reply = { 0, };
+      g_auto(RawMessage) reply2 = { 0, };
+      guint32 serial;
+
+      /* a valid request with fds */
+      serial = raw_request (&raw, "rooms", types_params (NET), fds, counts[i]);
+      raw_recv (&raw, &reply);
+      /* over the service's limit, it cannot tell which request it was */
+      g_assert_true (reply.serial == serial || (counts[i] > 8 && reply.serial == 0));
+      assert_raw_error (&reply, SPACETEST_ERROR_PROTOCOL);
+      g_assert_cmpuint (count_proc_fds (raw.pid), ==, service_fds);
+
+      /* garbage with fds */
+      raw_send_bytes (&raw, "\xff\xff\xff", 3, fds, counts[i]);
+      raw_recv_reply (&raw, 0, &reply2);
+      assert_raw_error (&reply2, SPACETEST_ERROR_PROTOCOL);
+      g_assert_cmpuint (count_proc_fds (raw.pid), ==, service_fds);
+    }
+
+  /* fds without any data */
+  {
+    g_auto(RawMessage) reply = { 0, };
+
+    raw_send_bytes (&raw, "", 0, fds, 2);
+    raw_recv_reply (&raw, 0, &reply);
+    assert_raw_error (&reply, SPACETEST_ERROR_PROTOCOL);
+    g_assert_cmpuint (count_proc_fds (raw.pid), ==, service_fds);
+  }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (fds); i++)
+    g_assert_no_errno (close (fds[i]));
+  raw_finish (&raw, FALSE);
+}
+
+static void
+test_wire_too_large (void)
+{
+  g_auto(RawMessage) reply = { 0, };
+  g_autofree char *big = g_malloc0 (6000);
+  Raw raw;
+
+  spacetest_test_check_leaks ();
+
+  memset (big, 'x', 5999);
+  raw_start (&raw);
+  raw_hello (&raw);
+  raw_send_variant (&raw, g_variant_new ("(usa{sv})", 5, big, NULL), NULL, 0);
+  raw_recv_reply (&raw, 0, &reply);
+  assert_raw_error (&reply, SPACETEST_ERROR_PROTOCOL);
+  raw_finish (&raw, FALSE);
+}
+
+/* An empty datagram is not the end of the connection: a SOCK_SEQPACKET
+ * peer can send one (recvmsg() returns 0 for it as for end of file; poll()
+ * tells them apart). The service should answer it, or ignore it, and keep
+ * serving. */
+static void
+test_wire_empty_subprocess (void)
+{
+  Raw raw;
+  guint32 serial;
+
+  spacetest_test_check_leaks ();
+
+  raw_start (&raw);
+  raw_hello (&raw);
+  raw_send_bytes (&raw, "", 0, NULL, 0);
+  serial = raw_request (&raw, "hello", version_params (1), NULL, 0);
+
+  for (;;)
+    {
+      g_auto(RawMessage) reply = { 0, };
+
+      if (!raw_recv (&raw, &reply))
+        g_error ("the service (pid %d) took an empty datagram for the end of "
+                 "the connection and quit", (int) raw.pid);
+      if (reply.serial == serial)
+        {
+          g_assert_cmpstr (reply.name, ==, "ok");
+          break;
+        }
+      g_assert_cmpuint (reply.serial, ==, 0);
+      assert_raw_error (&reply, SPACETEST_ERROR_PROTOCOL);
+    }
+  raw_finish (&raw, FALSE);
+  g_print ("empty: checked\n");
+}
+
+static void
+test_wire_empty (void)
+{
+  spacetest_test_check_leaks ();
+  trap_expect_pass ("/spacetest/spacer/wire/empty/subprocess",
+                    "an empty datagram to the service");
+}
+
+/* The service ends at end of file, also before the handshake. */
+static void
+test_wire_eof (void)
+{
+  Raw raw;
+  int status = 0;
+
+  spacetest_test_check_leaks ();
+
+  raw_start (&raw);
+  g_assert_no_errno (close (raw.sock));
+  g_assert_cmpint (waitpid (raw.pid, &status, 0), ==, raw.pid);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+}
+
+/* A service made by a subspace request ends with the service that made
+ * it, also when that one ends right after the reply: here it ends at end
+ * of file (sent with the request) while we hold the new service's socket
+ * (so that only its parent's death can end it). Several rounds, as this is a race between
+ * the new service's PR_SET_PDEATHSIG and its parent's exit. */
+static void
+test_wire_eof_subspace_subprocess (void)
+{
+  spacetest_test_check_leaks ();
+
+  /* the new service, orphaned, comes to us (and we reap it) */
+  g_assert_no_errno (prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
+
+  for (int round = 0; round < 10; round++)
+    {
+      g_auto(RawMessage) reply = { 0, };
+      g_autofree char *path = NULL;
+      g_autofree char *info = NULL;
+      const char *line;
+      struct pollfd pfd = { -1, POLLIN, 0 };
+      gint32 pidfd_h = -1;
+      guint32 serial;
+      int status = 0;
+      pid_t sub_pid;
+      Raw raw;
+
+      raw_start (&raw);
+      raw_hello (&raw);
+      serial = raw_request (&raw, "subspace", types_params (USER | PID), NULL, 0);
+      /* end of file right after the request: the service ends as soon as
+       * it has sent the reply */
+      g_assert_no_errno (shutdown (raw.sock, SHUT_WR));
+      raw_recv_reply (&raw, serial, &reply);
+      g_assert_cmpstr (reply.name, ==, "ok");
+      g_assert_true (g_variant_lookup (reply.params, "pidfd", "h", &pidfd_h));
+      pfd.fd = g_array_index (reply.fds, int, pidfd_h);
+
+      path = g_strdup_printf ("/proc/self/fdinfo/%d", pfd.fd);
+      g_assert_true (g_file_get_contents (path, &info, NULL, NULL));
+      line = strstr (info, "\nPid:");
+      g_assert_nonnull (line);
+      sub_pid = atoi (line + strlen ("\nPid:"));
+      g_assert_no_errno (close (raw.sock));
+      if (sub_pid == -1)
+        {
+          /* already ended and reaped by its parent service on its way
+           * out: nothing outlived it */
+          g_assert_cmpint (waitpid (raw.pid, &status, 0), ==, raw.pid);
+          raw_message_clear (&reply);
+          continue;
+        }
+      g_assert_cmpint (sub_pid, >, 0);
+
+      g_assert_cmpint (waitpid (raw.pid, &status, 0), ==, raw.pid);
+      g_assert_true (WIFEXITED (status));
+      g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+
+      if (poll (&pfd, 1, 2000) != 1)
+        {
+          pid_t ppid = 0;
+          char state = process_state (sub_pid, &ppid);
+
+          /* let it go (it ends at end of file), then fail */
+          raw_message_clear (&reply);
+          g_assert_cmpint (waitpid (sub_pid, &status, 0), ==, sub_pid);
+          g_error ("round %d: the sub service (pid %d) outlived the service "
+                   "that made it (state %c, now a child of %d)", round,
+                   (int) sub_pid, state, (int) ppid);
+        }
+      /* Ended with its parent: the parent service kills and reaps it on
+       * its way out (then it is not ours to reap), or PR_SET_PDEATHSIG
+       * killed it and it came to us. */
+      if (waitpid (sub_pid, &status, 0) == sub_pid)
+        {
+          g_assert_true (WIFSIGNALED (status));
+          g_assert_cmpint (WTERMSIG (status), ==, SIGKILL);
+        }
+      else
+        g_assert_cmpint (errno, ==, ECHILD);
+      raw_message_clear (&reply);
+    }
+  g_print ("eof-subspace: checked\n");
+}
+
+static void
+test_wire_eof_subspace (void)
+{
+  spacetest_test_check_leaks ();
+  trap_expect_pass ("/spacetest/spacer/wire/eof/subspace/subprocess",
+                    "a PID subspace service outlives its parent service "
+                    "(PR_SET_PDEATHSIG set after the parent ended)");
+}
+
+/* ---- threads ------------------------------------------------------------ */
+
+static gpointer
+new_spacer_thread (gpointer data)
+{
+  return new_spacer ();
+}
+
+/* A service started from a thread that has ended since keeps serving
+ * (no PR_SET_PDEATHSIG tied to that thread). */
+static void
+test_thread_ended (void)
+{
+  g_autoptr(SpacetestSpacer) spacer = NULL;
+  g_autoptr(SpacetestSpacer) sub = NULL;
+  g_autoptr(GHashTable) threads = tu_thread_ids ();
+  GPid pid;
+
+  spacetest_test_check_leaks ();
+
+  spacer = g_thread_join (g_thread_new ("spacer-starter", new_spacer_thread, NULL));
+  g_assert_cmpuint (tu_wait_new_threads_gone (threads, 2000), ==, 0);
+  pid = spacetest_spacer_get_pid (spacer);
+  g_usleep (50 * 1000);
+  g_assert_true (is_our_child (pid));
+  g_assert_cmpint (process_state (pid, NULL), !=, 'Z');
+  assert_spacer_works (spacer);
+  sub = subspace (spacer, USER | PID);
+  assert_spacer_works (sub);
+}
+
+typedef struct
+{
+  SpacetestSpacer *spacer;
+  GError *error;
+  gint64 elapsed_ms;
+} ConcurrentCall;
+
+static gpointer
+rooms_thread (gpointer data)
+{
+  ConcurrentCall *call = data;
+  gint64 start = g_get_monotonic_time ();
+  GPtrArray *result = spacetest_spacer_rooms (call->spacer, NET, NULL, &call->error);
+
+  call->elapsed_ms = (g_get_monotonic_time () - start) / 1000;
+  g_clear_pointer (&result, g_ptr_array_unref);
+  return NULL;
+}
+
+static gpointer
+continue_later (gpointer data)
+{
+  g_usleep (300 * 1000);
+  kill (GPOINTER_TO_INT (data), SIGCONT);
+  return NULL;
+}
+
+/* Closing a spacer while another thread waits for a reply from it: the
+ * waiting call is woken and ends with CLOSED when close() returns, not
+ * at its own timeout; nothing crashes. */
+static void
+test_close_concurrent_subprocess (void)
+{
+  g_autoptr(SpacetestSpacer) spacer = NULL;
+  ConcurrentCall call = { 0, };
+  GThread *thread, *continuer;
+  gint64 start, close_ms;
+  GPid pid;
+
+  spacetest_test_check_leaks ();
+
+  spacer = new_spacer ();
+  pid = spacetest_spacer_get_pid (spacer);
+  spacetest_spacer_set_timeout (spacer, 4000);
+  call.spacer = spacer;
+
+  /* a stopped service does not answer: the thread waits */
+  g_assert_no_errno (kill (pid, SIGSTOP));
+  thread = g_thread_new ("rooms", rooms_thread, &call);
+  g_usleep (200 * 1000);
+
+  /* the service runs again during close(), and ends at end of file */
+  continuer = g_thread_new ("continuer", continue_later, GINT_TO_POINTER (pid));
+  start = g_get_monotonic_time ();
+  close_spacer (spacer);
+  close_ms = (g_get_monotonic_time () - start) / 1000;
+  g_thread_join (thread);
+  g_thread_join (continuer);
+
+  g_test_message ("close() took %" G_GINT64_FORMAT " ms; the waiting call ended "
+                  "after %" G_GINT64_FORMAT " ms: %s", close_ms, call.elapsed_ms,
+                  call.error ? call.error->message : "(no error)");
+  g_assert_error (call.error, SPACETEST_ERROR, SPACETEST_ERROR_CLOSED);
+  g_assert_cmpint (close_ms, <, 2000);
+  g_assert_cmpint (call.elapsed_ms, <, 2500);
+  g_clear_error (&call.error);
+  g_assert_true (process_gone (pid));
+  g_print ("close-concurrent: checked\n");
+}
+
+static void
+test_close_concurrent (void)
+{
+  spacetest_test_check_leaks ();
+  trap_expect_pass ("/spacetest/spacer/close-concurrent/subprocess",
+                    "spacetest_spacer_close() on one thread while another waits "
+                    "for a reply");
+}
+
+/* ---- a fake service: how the client copes with a misbehaving one -------- */
+
+/* Set (to a mode) in the environment of this program when it is started
+ * as a spacer helper (SPACETEST_SPACER_PATH) by the fake-service tests. */
+#define FAKE_ENV "SPACETEST_SPACER_TEST_FAKE"
+
+static const char * const fake_modes[] = {
+  "rooms-extra-fds",      /* the namespace plus fds nobody asked for: fine */
+  "rooms-stale",          /* a reply to another serial first: discarded */
+  "rooms-too-many-fds",   /* more fds than any reply carries */
+  "rooms-wrong-type",     /* a uts namespace for a net request */
+  "rooms-not-ns",         /* /dev/null for a namespace */
+  "rooms-bad-handle",     /* a handle past the fds */
+  "rooms-negative-handle",
+  "rooms-dup-handle",     /* two namespaces from one fd */
+  "rooms-count",          /* two namespaces for one type */
+  "rooms-no-namespaces",  /* "ok" without the namespaces */
+  "rooms-garbage",        /* not a GVariant */
+  "rooms-too-large",      /* larger than any message may be */
+  "rooms-unknown-reply",  /* neither "ok" nor "error" */
+  "rooms-error-malformed",
+  "rooms-error-foreign",  /* an error of another domain travels as such */
+  "rooms-silent",         /* never answers */
+  "rooms-exit",           /* exits with status 3 */
+  "hello-version",        /* speaks another protocol version */
+  "hello-fds",            /* a handshake reply with fds */
+  "subspace-no-pidfd",
+  "subspace-wrong-user",  /* a net namespace for the user namespace */
+};
+
+static int
+fake_open (const char *path)
+{
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+
+  if (fd < 0)
+    _exit (90);
+  return fd;
+}
+
+static void
+fake_send (int         sock,
+           GVariant   *message,
+           const int  *fds,
+           guint       n_fds)
+{
+  Raw raw = { sock, 0, 0 };
+
+  raw_send_variant (&raw, message, fds, n_fds);
+}
+
+static GVariant *
+fake_ok (guint32     serial,
+         const char *key,
+         GVariant   *value)
+{
+  GVariantDict dict;
+
+  g_variant_dict_init (&dict, NULL);
+  if (key != NULL)
+    g_variant_dict_insert_value (&dict, key, value);
+  return g_variant_new ("(us@a{sv})", serial, "ok", g_variant_dict_end (&dict));
+}
+
+static GVariant *
+fake_handles (int n, ...)
+{
+  GVariantBuilder builder;
+  va_list args;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("ah"));
+  va_start (args, n);
+  for (int i = 0; i < n; i++)
+    g_variant_builder_add (&builder, "h", va_arg (args, gint32));
+  va_end (args);
+  return g_variant_builder_end (&builder);
+}
+
+static void
+fake_rooms (const char *mode,
+            int         sock,
+            guint32     serial)
+{
+  int fds[12];
+  guint n = 0;
+
+  if (g_str_equal (mode, "rooms-silent"))
+    return;
+  if (g_str_equal (mode, "rooms-exit"))
+    _exit (3);
+
+  if (g_str_equal (mode, "rooms-extra-fds"))
+    {
+      fds[n++] = fake_open ("/proc/self/ns/net");
+      fds[n++] = fake_open ("/proc/self/ns/uts");
+      fds[n++] = fake_open ("/dev/null");
+      fake_send (sock, fake_ok (serial, "namespaces", fake_handles (1, 0)), fds, n);
+    }
+  else if (g_str_equal (mode, "rooms-stale"))
+    {
+      fds[n++] = fake_open ("/proc/self/ns/uts");
+      fake_send (sock, fake_ok (serial + 100, "namespaces", fake_handles (1, 0)), fds, n);
+      fake_send (sock, fake_ok (serial - 1, "namespaces", fake_handles (1, 0)), fds, n);
+      close (fds[0]);
+      fds[0] = fake_open ("/proc/self/ns/net");
+      fake_send (sock, fake_ok (serial, "namespaces", fake_handles (1, 0)), fds, n);
+    }
+  else if (g_str_equal (mode, "rooms-too-many-fds"))
+    {
+      for (n = 0; n < 10; n++)
+        fds[n] = fake_open ("/proc/self/ns/net");
+      fake_send (sock, fake_ok (serial, "namespaces", fake_handles (1, 0)), fds, n);
+    }
+  else if (g_str_equal (mode, "rooms-wrong-type"))
+    {
+      fds[n++] = fake_open ("/proc/self/ns/uts");
+      fake_send (sock, fake_ok (serial, "namespaces", fake_handles (1, 0)), fds, n);
+    }
+  else if (g_str_equal (mode, "rooms-not-ns"))
+    {
+      fds[n++] = fake_open ("/dev/null");
+      fake_send (sock, fake_ok (serial, "namespaces", fake_handles (1, 0)), fds, n);
+    }
+  else if (g_str_equal (mode, "rooms-bad-handle"))
+    {
+      fds[n++] = fake_open ("/proc/self/ns/net");
+      fake_send (sock, fake_ok (serial, "namespaces", fake_handles (1, 5)), fds, n);
+    }
+  else if (g_str_equal (mode, "rooms-negative-handle"))
+    {
+      fds[n++] = fake_open ("/proc/self/ns/net");
+      fake_send (sock, fake_ok (serial, "namespaces", fake_handles (1, -1)), fds, n);
+    }
+  else if (g_str_equal (mode, "rooms-dup-handle"))
+    {
+      /* the client asks for net+uts */
+      fds[n++] = fake_open ("/proc/self/ns/net");
+      fds[n++] = fake_open ("/proc/self/ns/uts");
+      fake_send (sock, fake_ok (serial, "namespaces", fake_handles (2, 0, 0)), fds, n);
+    }
+  else if (g_str_equal (mode, "rooms-count"))
+    {
+      fds[n++] = fake_open ("/proc/self/ns/net");
+      fds[n++] = fake_open ("/proc/self/ns/net");
+      fake_send (sock, fake_ok (serial, "namespaces", fake_handles (2, 0, 1)), fds, n);
+    }
+  else if (g_str_equal (mode, "rooms-no-namespaces"))
+    {
+      fds[n++] = fake_open ("/proc/self/ns/net");
+      fake_send (sock, fake_ok (serial, NULL, NULL), fds, n);
+    }
+  else if (g_str_equal (mode, "rooms-garbage"))
+    {
+      Raw raw = { sock, 0, 0 };
+
+      fds[n++] = fake_open ("/proc/self/ns/net");
+      raw_send_bytes (&raw, "\x01\x02\x03\xff\xfe", 5, fds, n);
+    }
+  else if (g_str_equal (mode, "rooms-too-large"))
+    {
+      g_autofree char *big = g_malloc0 (6000);
+
+      memset (big, 'x', 5999);
+      fds[n++] = fake_open ("/proc/self/ns/net");
+      fake_send (sock, fake_ok (serial, "padding", g_variant_new_string (big)), fds, n);
+    }
+  else if (g_str_equal (mode, "rooms-unknown-reply"))
+    {
+      fds[n++] = fake_open ("/proc/self/ns/net");
+      fake_send (sock, g_variant_new ("(usa{sv})", serial, "frob", NULL), fds, n);
+    }
+  else if (g_str_equal (mode, "rooms-error-malformed"))
+    {
+      fds[n++] = fake_open ("/proc/self/ns/net");
+      fake_send (sock, g_variant_new ("(usa{sv})", serial, "error", NULL), fds, n);
+    }
+  else if (g_str_equal (mode, "rooms-error-foreign"))
+    {
+      GVariantDict dict;
+
+      g_variant_dict_init (&dict, NULL);
+      g_variant_dict_insert (&dict, "domain", "s", g_quark_to_string (G_IO_ERROR));
+      g_variant_dict_insert (&dict, "code", "i", (gint32) G_IO_ERROR_NOT_FOUND);
+      g_variant_dict_insert (&dict, "message", "s", "fake: not found");
+      fake_send (sock, g_variant_new ("(us@a{sv})", serial, "error",
+                                      g_variant_dict_end (&dict)), NULL, 0);
+    }
+  else
+    _exit (91);
+
+  for (guint i = 0; i < n; i++)
+    close (fds[i]);
+}
+
+static void
+fake_subspace (const char *mode,
+               int         sock,
+               guint32     serial)
+{
+  GVariantDict dict;
+  int pair[2];
+  int fds[4];
+  guint n = 0;
+
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
+    _exit (92);
+  close (pair[1]);   /* nobody serves it */
+
+  g_variant_dict_init (&dict, NULL);
+  fds[n++] = pair[0];
+  g_variant_dict_insert (&dict, "socket", "h", (gint32) 0);
+  if (g_str_equal (mode, "subspace-wrong-user"))
+    {
+      fds[n++] = pidfd_open (getpid ());
+      g_variant_dict_insert (&dict, "pidfd", "h", (gint32) 1);
+      fds[n++] = fake_open ("/proc/self/ns/net");
+      g_variant_dict_insert (&dict, "user", "h", (gint32) 2);
+    }
+  fake_send (sock, g_variant_new ("(us@a{sv})", serial, "ok", g_variant_dict_end (&dict)),
+             fds, n);
+  for (guint i = 0; i < n; i++)
+    close (fds[i]);
+}
+
+/* The fake spacer service's main(): answers on fd 3 as @mode says. */
+static int
+fake_service_main (const char *mode)
+{
+  const int sock = 3;
+
+  for (;;)
+    {
+      char buf[4096];
+      union {
+        char buf[CMSG_SPACE (sizeof (int) * 16)];
+        struct cmsghdr align;
+      } control;
+      struct iovec iov = { buf, sizeof buf };
+      struct msghdr msg = { 0, };
+      g_autoptr(GVariant) message = NULL;
+      guint32 serial;
+      const char *name;
+      gssize len;
+
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = control.buf;
+      msg.msg_controllen = sizeof control.buf;
+      len = recvmsg (sock, &msg, MSG_CMSG_CLOEXEC);
+      if (len <= 0)
+        return 0;
+
+      message = g_variant_new_from_data (G_VARIANT_TYPE ("(usa{sv})"),
+                                         buf, len, FALSE, NULL, NULL);
+      g_variant_ref_sink (message);
+      g_variant_get (message, "(u&s@a{sv})", &serial, &name, NULL);
+
+      if (g_str_equal (name, "hello"))
+        {
+          guint32 version = g_str_equal (mode, "hello-version") ? 2 : 1;
+          int fd = -1;
+
+          if (g_str_equal (mode, "hello-fds"))
+            fd = fake_open ("/proc/self/ns/net");
+          fake_send (sock, fake_ok (serial, "version", g_variant_new_uint32 (version)),
+                     &fd, fd >= 0 ? 1 : 0);
+          if (fd >= 0)
+            close (fd);
+        }
+      else if (g_str_equal (name, "rooms"))
+        fake_rooms (mode, sock, serial);
+      else if (g_str_equal (name, "subspace"))
+        fake_subspace (mode, sock, serial);
+    }
+}
+
+static void
+test_fake_subprocess (gconstpointer data)
+{
+  const char *mode = data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *exe = g_file_read_link ("/proc/self/exe", &error);
+  g_autoptr(SpacetestSpacer) spacer = NULL;
+  g_autoptr(GPtrArray) result = NULL;
+  GPid pid;
+
+  spacetest_test_check_leaks ();
+  g_assert_no_error (error);
+
+  g_setenv ("SPACETEST_SPACER_PATH", exe, TRUE);
+  g_setenv (FAKE_ENV, mode, TRUE);
+
+  spacer = spacetest_spacer_new (NULL, &error);
+  if (g_str_has_prefix (mode, "hello-"))
+    {
+      g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL);
+      g_assert_null (spacer);
+      g_print ("fake: checked\n");
+      return;
+    }
+  g_assert_no_error (error);
+  pid = spacetest_spacer_get_pid (spacer);
+  spacetest_spacer_set_timeout (spacer, 300);
+
+  if (g_str_has_prefix (mode, "subspace-"))
+    {
+      g_autoptr(SpacetestSpacer) sub = spacetest_spacer_subspace (spacer, USER, NULL, &error);
+
+      g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL);
+      g_assert_null (sub);
+    }
+  else
+    {
+      SpacetestNamespaceType types = g_str_equal (mode, "rooms-dup-handle") ? NET | UTS : NET;
+
+      result = spacetest_spacer_rooms (spacer, types, NULL, &error);
+      if (error != NULL)
+        g_test_message ("%s: %s", mode, error->message);
+
+      if (g_str_equal (mode, "rooms-extra-fds") || g_str_equal (mode, "rooms-stale"))
+        {
+          g_assert_no_error (error);
+          g_assert_cmpuint (result->len, ==, 1);
+          g_assert_cmpuint (spacetest_namespace_get_namespace_type (result->pdata[0]), ==, NET);
+        }
+      else if (g_str_equal (mode, "rooms-silent"))
+        g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_TIMED_OUT);
+      else if (g_str_equal (mode, "rooms-exit"))
+        {
+          g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED);
+          g_assert_nonnull (strstr (error->message, "3"));
+          g_assert_true (process_gone (pid));
+        }
+      else if (g_str_equal (mode, "rooms-error-foreign"))
+        {
+          g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+          g_assert_cmpstr (error->message, ==, "fake: not found");
+        }
+      else if (g_str_equal (mode, "rooms-not-ns"))
+        {
+          g_assert_true (g_error_matches (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL) ||
+                         g_error_matches (error, SPACETEST_ERROR,
+                                          SPACETEST_ERROR_NOT_A_NAMESPACE));
+        }
+      else
+        g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL);
+    }
+
+  close_spacer (spacer);
+  g_assert_true (process_gone (pid));
+  g_print ("fake: checked\n");
+}
+
+static void
+test_fake (gconstpointer data)
+{
+  const char *mode = data;
+  g_autofree char *path = g_strdup_printf ("/spacetest/spacer/fake/%s/subprocess", mode);
+
+  spacetest_test_check_leaks ();
+  g_test_trap_subprocess (path, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*fake: checked*");
+}
+
+/* ---- cycles ------------------------------------------------------------- */
+
+static void
+test_cycles (void)
+{
+  g_autoptr(SpacetestSpacer) spacer = NULL;
+  guint n_fds, n_threads;
+
+  spacetest_test_check_leaks ();
+  n_fds = tu_count_fds ();
+
+  for (int i = 0; i < 50; i++)
+    {
+      g_autoptr(SpacetestSpacer) sp = new_spacer ();
+      GPid pid = spacetest_spacer_get_pid (sp);
+
+      assert_spacer_works (sp);
+      close_spacer (sp);
+      g_assert_true (process_gone (pid));
+    }
+  g_assert_cmpuint (tu_count_fds (), ==, n_fds);
+
+  spacer = new_spacer ();
+  n_fds = tu_count_fds ();
+  n_threads = tu_count_threads ();
+  for (int i = 0; i < 50; i++)
+    {
+      g_autoptr(SpacetestSpacer) sub = subspace (spacer, USER | PID);
+      GPid pid = spacetest_spacer_get_pid (sub);
+
+      close_spacer (sub);
+      g_assert_true (wait_process_gone (pid, 2000));
+    }
+  g_assert_cmpuint (tu_count_fds (), ==, n_fds);
+  g_assert_cmpuint (tu_count_threads (), ==, n_threads);
+  /* the service has not collected anything either */
+  g_assert_cmpuint (count_proc_fds (spacetest_spacer_get_pid (spacer)), <=, 5);
+  assert_spacer_works (spacer);
+}
+
+/* ---- the GTest layer ---------------------------------------------------- */
+
+#define MAX_WATCHED 12
+
+typedef struct
+{
+  guint n_fds;
+  GObject *watched[MAX_WATCHED];        /* weak pointers */
+  guint n_watched;
+  GPid pids[4];
+  guint n_pids;
+} ReleaseCheck;
+
+static void
+release_check_run (gpointer data)
+{
+  ReleaseCheck *check = data;
+
+  for (guint i = 0; i < check->n_watched; i++)
+    {
+      if (check->watched[i] != NULL)
+        g_object_remove_weak_pointer (check->watched[i],
+                                      (gpointer *) &check->watched[i]);
+      g_assert_null (check->watched[i]);
+    }
+  for (guint i = 0; i < check->n_pids; i++)
+    g_assert_true (wait_process_gone (check->pids[i], 2000));
+  g_assert_cmpuint (tu_count_fds (), ==, check->n_fds);
+  g_print ("testlayer: released\n");
+  g_free (check);
+}
+
+static void
+release_check_watch (ReleaseCheck *check,
+                     gpointer      object)
+{
+  g_assert_true (G_IS_OBJECT (object));
+  g_assert_cmpuint (check->n_watched, <, MAX_WATCHED);
+  check->watched[check->n_watched] = object;
+  g_object_add_weak_pointer (object, (gpointer *) &check->watched[check->n_watched]);
+  check->n_watched++;
+}
+
+static void
+test_testlayer_subprocess (void)
+{
+  ReleaseCheck *check = g_new0 (ReleaseCheck, 1);
+  SpacetestSpacer *spacer;
+  SpacetestSpacer *sub;
+  GPtrArray *result;
+
+  spacetest_test_check_leaks ();
+  /* queued before the objects: runs after they are released */
+  check->n_fds = tu_count_fds ();
+  g_test_queue_destroy (release_check_run, check);
+
+  spacer = spacetest_test_new_spacer ();
+  g_assert_true (SPACETEST_IS_SPACER (spacer));
+  release_check_watch (check, spacer);
+  check->pids[check->n_pids++] = spacetest_spacer_get_pid (spacer);
+
+  sub = spacetest_test_subspace (spacer, USER | PID);
+  g_assert_true (SPACETEST_IS_SPACER (sub));
+  g_assert_nonnull (spacetest_spacer_get_user_namespace (sub));
+  release_check_watch (check, sub);
+  check->pids[check->n_pids++] = spacetest_spacer_get_pid (sub);
+
+  result = spacetest_test_rooms (sub, ROOM_TYPES);
+  g_assert_cmpuint (result->len, ==, 6);
+  for (guint i = 0; i < result->len; i++)
+    {
+      g_autoptr(SpacetestNamespace) owner = owner_of (result->pdata[i]);
+
+      g_assert_cmpuint (spacetest_namespace_get_namespace_type (result->pdata[i]), ==,
+                        room_types[i]);
+      assert_ns_equal (owner, spacetest_spacer_get_user_namespace (sub));
+      release_check_watch (check, result->pdata[i]);
+    }
+
+  result = spacetest_test_rooms (spacer, NET);
+  g_assert_cmpuint (result->len, ==, 1);
+  release_check_watch (check, result->pdata[0]);
+}
+
+static void
+test_testlayer (void)
+{
+  spacetest_test_check_leaks ();
+  g_test_trap_subprocess ("/spacetest/spacer/testlayer/subprocess", 0,
+                          G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*testlayer: released*");
+}
+
+/* A failing spacetest_test_rooms() fails the test at the caller's line,
+ * with the error. Keep the next two lines together. */
+static const int failing_rooms_line = __LINE__ + 1;
+static GPtrArray *failing_rooms (SpacetestSpacer *spacer) { return spacetest_test_rooms (spacer, USER); }
+
+static void
+test_testlayer_fail_subprocess (void)
+{
+  SpacetestSpacer *spacer = spacetest_test_new_spacer ();
+
+  g_assert_null (failing_rooms (spacer));
+  g_print ("testlayer-fail: survived\n");
+}
+
+static void
+test_testlayer_fail (void)
+{
+  g_autofree char *where = g_strdup_printf ("*spacer.c:%d:*spacetest_test_rooms*",
+                                            failing_rooms_line);
+
+  spacetest_test_check_leaks ();
+  g_test_trap_subprocess ("/spacetest/spacer/testlayer/fail/subprocess", 0,
+                          G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stdout_unmatched ("*survived*");
+  g_test_trap_assert_stderr (where);
+  g_test_trap_assert_stderr ("*spacetest_spacer_rooms() takes*");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  static const struct {
+    const char *name;
+    SpacetestNamespaceType types;
+  } subspace_cases[] = {
+    { "user", USER },
+    { "pid", PID },
+    { "user-pid", USER | PID },
+  };
+
+  g_autofree char **args = NULL;
+
+  /* Started as a (fake) spacer helper by test_fake_subprocess(). */
+  if (g_getenv (FAKE_ENV) != NULL && argc > 1 &&
+      g_str_has_prefix (argv[1], "--socket-fd="))
+    return fake_service_main (g_getenv (FAKE_ENV));
+
+  /* Let a failure in a trap child (trap_expect_pass()) not keep the
+   * other tests from running. */
+  args = g_new0 (char *, argc + 2);
+  args[0] = argv[0];
+  args[1] = (char *) "--keep-going";
+  memcpy (args + 2, argv + 1, sizeof (char *) * (argc - 1));
+  argc++;
+  argv = args;
+
+  spacetest_test_init (&argc, &argv, NULL);
+
+  /* Process-wide singletons that the first asynchronous call creates (the
+   * global default main context, and GTask's worker context with its
+   * thread): create them now, so that the leak check does not take them
+   * for the test's. */
+  (void) g_main_context_default ();
+  g_type_ensure (G_TYPE_TASK);
+
+  if (g_getenv (VICTIM_ENV) != NULL)
+    {
+      g_test_add_func ("/spacetest/spacer/client-killed/victim", test_victim);
+      return g_test_run ();
+    }
+
+  g_test_add_func ("/spacetest/spacer/new", test_new);
+  g_test_add_func ("/spacetest/spacer/unref-closes", test_unref_closes);
+  g_test_add_func ("/spacetest/spacer/closed", test_closed);
+  g_test_add_func ("/spacetest/spacer/properties", test_properties);
+  g_test_add_func ("/spacetest/spacer/bad-helper", test_bad_helper);
+  g_test_add_func ("/spacetest/spacer/bad-helper/subprocess", test_bad_helper_subprocess);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (subspace_cases); i++)
+    {
+      g_autofree char *path =
+        g_strdup_printf ("/spacetest/spacer/subspace/%s", subspace_cases[i].name);
+
+      g_test_add_data_func (path, GUINT_TO_POINTER (subspace_cases[i].types),
+                            test_subspace);
+    }
+  g_test_add_func ("/spacetest/spacer/subspace/nested", test_subspace_nested);
+  g_test_add_func ("/spacetest/spacer/subspace/mixed", test_subspace_mixed);
+
+  g_test_add_func ("/spacetest/spacer/rooms/all", test_rooms_all);
+  g_test_add_func ("/spacetest/spacer/rooms/root", test_rooms_root);
+  g_test_add_func ("/spacetest/spacer/new-transient", test_new_transient);
+
+  g_test_add_func ("/spacetest/spacer/async/rooms", test_async_rooms);
+  g_test_add_func ("/spacetest/spacer/async/subspace", test_async_subspace);
+  g_test_add_func ("/spacetest/spacer/async/pending", test_async_pending);
+  g_test_add_func ("/spacetest/spacer/async/close-pending", test_async_close_pending);
+  g_test_add_func ("/spacetest/spacer/async/close-pending/subprocess",
+                   test_async_close_pending_subprocess);
+
+  g_test_add_func ("/spacetest/spacer/thread-ended", test_thread_ended);
+  g_test_add_func ("/spacetest/spacer/close-concurrent", test_close_concurrent);
+  g_test_add_func ("/spacetest/spacer/close-concurrent/subprocess",
+                   test_close_concurrent_subprocess);
+  g_test_add_func ("/spacetest/spacer/cancelled", test_cancelled);
+  g_test_add_func ("/spacetest/spacer/timeout", test_timeout);
+  g_test_add_func ("/spacetest/spacer/bad-requests", test_bad_requests);
+
+  g_test_add_data_func ("/spacetest/spacer/unprivileged", "unprivileged",
+                        test_unprivileged);
+  g_test_add_func ("/spacetest/spacer/unprivileged/subprocess",
+                   test_unprivileged_subprocess);
+  g_test_add_data_func ("/spacetest/spacer/unprivileged-setfcap", "unprivileged-setfcap",
+                        test_unprivileged);
+  g_test_add_func ("/spacetest/spacer/unprivileged-setfcap/subprocess",
+                   test_unprivileged_setfcap_subprocess);
+  g_test_add_data_func ("/spacetest/spacer/unprivileged-user", "unprivileged-user",
+                        test_unprivileged);
+  g_test_add_func ("/spacetest/spacer/unprivileged-user/subprocess",
+                   test_unprivileged_user_subprocess);
+
+  g_test_add_func ("/spacetest/spacer/killed", test_killed);
+  g_test_add_data_func ("/spacetest/spacer/killed/sub/user-pid",
+                        GUINT_TO_POINTER (USER | PID), test_killed_sub);
+  g_test_add_data_func ("/spacetest/spacer/killed/sub/user",
+                        GUINT_TO_POINTER (USER), test_killed_sub);
+  g_test_add_func ("/spacetest/spacer/killed/async", test_killed_async);
+  g_test_add_func ("/spacetest/spacer/client-killed", test_client_killed);
+  g_test_add_func ("/spacetest/spacer/client-killed/subprocess",
+                   test_client_killed_subprocess);
+
+  g_test_add_func ("/spacetest/spacer/wire/valid", test_wire_valid);
+  g_test_add_func ("/spacetest/spacer/wire/subspace", test_wire_subspace);
+  g_test_add_func ("/spacetest/spacer/wire/garbage", test_wire_garbage);
+  g_test_add_func ("/spacetest/spacer/wire/wrong-type", test_wire_wrong_type);
+  g_test_add_func ("/spacetest/spacer/wire/before-hello", test_wire_before_hello);
+  g_test_add_func ("/spacetest/spacer/wire/version", test_wire_version);
+  g_test_add_func ("/spacetest/spacer/wire/unknown", test_wire_unknown);
+  g_test_add_func ("/spacetest/spacer/wire/types", test_wire_types);
+  g_test_add_func ("/spacetest/spacer/wire/fds", test_wire_fds);
+  g_test_add_func ("/spacetest/spacer/wire/too-large", test_wire_too_large);
+  g_test_add_func ("/spacetest/spacer/wire/empty", test_wire_empty);
+  g_test_add_func ("/spacetest/spacer/wire/empty/subprocess", test_wire_empty_subprocess);
+  g_test_add_func ("/spacetest/spacer/wire/eof", test_wire_eof);
+  g_test_add_func ("/spacetest/spacer/wire/eof/subspace", test_wire_eof_subspace);
+  g_test_add_func ("/spacetest/spacer/wire/eof/subspace/subprocess",
+                   test_wire_eof_subspace_subprocess);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (fake_modes); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/spacetest/spacer/fake/%s", fake_modes[i]);
+      g_autofree char *sub_path = g_strconcat (path, "/subprocess", NULL);
+
+      g_test_add_data_func (path, fake_modes[i], test_fake);
+      g_test_add_data_func (sub_path, fake_modes[i], test_fake_subprocess);
+    }
+
+  g_test_add_func ("/spacetest/spacer/cycles", test_cycles);
+
+  g_test_add_func ("/spacetest/spacer/testlayer", test_testlayer);
+  g_test_add_func ("/spacetest/spacer/testlayer/subprocess", test_testlayer_subprocess);
+  g_test_add_func ("/spacetest/spacer/testlayer/fail", test_testlayer_fail);
+  g_test_add_func ("/spacetest/spacer/testlayer/fail/subprocess",
+                   test_testlayer_fail_subprocess);
+
+  return g_test_run ();
+}
