@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -440,8 +441,10 @@ become_pid1 (void)
   if (mount ("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
       mount ("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
     {
-      fprintf (stderr, "spacetest-spacer: cannot set up /proc as PID 1: %s\n",
-               g_strerror (errno));
+      int errsv = errno;
+
+      fprintf (stderr, _("spacetest-spacer: cannot set up /proc as PID 1: %s\n"),
+               g_strerror (errsv));
       return FALSE;
     }
   return TRUE;
@@ -456,6 +459,8 @@ main (int argc, char **argv)
   sigset_t mask;
   int sigfd;
 
+  setlocale (LC_ALL, "");
+
   for (int i = 1; i < argc; i++)
     {
       if (g_str_has_prefix (argv[i], "--socket-fd="))
@@ -464,9 +469,9 @@ main (int argc, char **argv)
         parent_pid = atol (argv[i] + strlen ("--parent-pid="));
       else
         {
-          fprintf (stderr, "usage: spacetest-spacer --socket-fd=N [--parent-pid=N]\n"
-                   "This is a helper program of spacetest-glib; it serves one "
-                   "SpacetestSpacer client.\n");
+          fprintf (stderr, "%s", _("usage: spacetest-spacer --socket-fd=N [--parent-pid=N]\n"
+                                   "This is a helper program of spacetest-glib; it serves one "
+                                   "SpacetestSpacer client.\n"));
           return 2;
         }
     }
