@@ -7,45 +7,14 @@
 
 #include <spacetest-glib/spacetest-glib.h>
 
+#include "bench-util.h"
+
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
-
-typedef void (*Round) (gpointer data);
-
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return x < y ? -1 : x > y;
-}
-
-/* The median time of one round, in microseconds. */
-static double
-measure (Round    round,
-         gpointer data,
-         guint    n)
-{
-  g_autoptr(GArray) times = g_array_sized_new (FALSE, FALSE, sizeof (double), n);
-
-  round (data);   /* warm up */
-  for (guint i = 0; i < n; i++)
-    {
-      gint64 start = g_get_monotonic_time ();
-      double us;
-
-      round (data);
-      us = (double) (g_get_monotonic_time () - start);
-      g_array_append_val (times, us);
-    }
-  g_array_sort (times, compare_doubles);
-  return g_array_index (times, double, n / 2);
-}
 
 static void
 raw_enter_transient (gpointer data)
@@ -158,19 +127,19 @@ main (int argc, char **argv)
 
   printf ("median of %u rounds (%s)\n", n, root ? "root" : "unprivileged mode");
   report ("enter existing uts + restore",
-          measure (raw_enter_existing, uts, n), measure (lib_enter_existing, uts, n));
+          bench_measure (raw_enter_existing, uts, n), bench_measure (lib_enter_existing, uts, n));
   report ("enter new uts + restore",
-          measure (raw_enter_transient, GINT_TO_POINTER (CLONE_NEWUTS), n),
-          measure (lib_enter_transient, GINT_TO_POINTER (CLONE_NEWUTS), n));
+          bench_measure (raw_enter_transient, GINT_TO_POINTER (CLONE_NEWUTS), n),
+          bench_measure (lib_enter_transient, GINT_TO_POINTER (CLONE_NEWUTS), n));
   report ("new transient uts (thread)",
-          measure (raw_new_transient, GINT_TO_POINTER (CLONE_NEWUTS), n),
-          measure (lib_new_transient, GINT_TO_POINTER (CLONE_NEWUTS), n));
+          bench_measure (raw_new_transient, GINT_TO_POINTER (CLONE_NEWUTS), n),
+          bench_measure (lib_new_transient, GINT_TO_POINTER (CLONE_NEWUTS), n));
   /* network namespaces are torn down asynchronously: fewer rounds */
   report ("enter new net + restore",
-          measure (raw_enter_transient, GINT_TO_POINTER (CLONE_NEWNET), n / 10),
-          measure (lib_enter_transient, GINT_TO_POINTER (CLONE_NEWNET), n / 10));
+          bench_measure (raw_enter_transient, GINT_TO_POINTER (CLONE_NEWNET), n / 10),
+          bench_measure (lib_enter_transient, GINT_TO_POINTER (CLONE_NEWNET), n / 10));
   report ("new transient net (thread)",
-          measure (raw_new_transient, GINT_TO_POINTER (CLONE_NEWNET), n / 10),
-          measure (lib_new_transient, GINT_TO_POINTER (CLONE_NEWNET), n / 10));
+          bench_measure (raw_new_transient, GINT_TO_POINTER (CLONE_NEWNET), n / 10),
+          bench_measure (lib_new_transient, GINT_TO_POINTER (CLONE_NEWNET), n / 10));
   return 0;
 }

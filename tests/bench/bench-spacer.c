@@ -14,43 +14,12 @@
 
 #include <spacetest-glib/spacetest-glib.h>
 
+#include "bench-util.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-typedef void (*Round) (gpointer data);
-
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return x < y ? -1 : x > y;
-}
-
-/* The median time of one round, in microseconds. */
-static double
-measure (Round    round,
-         gpointer data,
-         guint    n)
-{
-  g_autoptr(GArray) times = g_array_sized_new (FALSE, FALSE, sizeof (double), n);
-
-  round (data);   /* warm up */
-  for (guint i = 0; i < n; i++)
-    {
-      gint64 start = g_get_monotonic_time ();
-      double us;
-
-      round (data);
-      us = (double) (g_get_monotonic_time () - start);
-      g_array_append_val (times, us);
-    }
-  g_array_sort (times, compare_doubles);
-  return g_array_index (times, double, n / 2);
-}
 
 static void
 subspace_round (gpointer data)
@@ -109,9 +78,9 @@ main (int argc, char **argv)
   if (spacer == NULL)
     g_error ("%s", error->message);
 
-  subspace_us = measure (subspace_round, spacer, n);
-  rooms_us = measure (rooms_round, spacer, n);
-  unshare_us = measure (unshare_round, NULL, n);
+  subspace_us = bench_measure (subspace_round, spacer, n);
+  rooms_us = bench_measure (rooms_round, spacer, n);
+  unshare_us = bench_measure (unshare_round, NULL, n);
 
   printf ("median of %u rounds (%s)\n", n, root ? "root" : "unprivileged mode");
   printf ("%-40s %9.1f us\n", "spacer subspace (user+pid) + close", subspace_us);
