@@ -1449,6 +1449,7 @@ spacetest_spacer_close (SpacetestSpacer  *self,
                         GError          **error)
 {
   g_autofree char *how = NULL;
+  gboolean wait;
 
   g_return_val_if_fail (SPACETEST_IS_SPACER (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -1466,9 +1467,15 @@ spacetest_spacer_close (SpacetestSpacer  *self,
    * CLOSED. The GSocket object itself stays until finalize. */
   if (self->socket != NULL)
     g_socket_shutdown (self->socket, TRUE, TRUE, NULL);
+  wait = self->death == NULL && self->pid > 0;
+  g_mutex_unlock (&self->lock);
 
-  if (self->death == NULL && self->pid > 0)
+  /* Without the lock, so that a woken request can finish meanwhile; no
+   * new request starts on a closed spacer. */
+  if (wait)
     how = wait_for_service (self, self->timeout_ms);
+
+  g_mutex_lock (&self->lock);
   if (self->socket != NULL)
     g_socket_close (self->socket, NULL);
   g_clear_fd (&self->pidfd, NULL);
