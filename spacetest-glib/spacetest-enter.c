@@ -630,26 +630,6 @@ count_threads (void)
   return n;
 }
 
-static gboolean
-write_file (const char  *path,
-            const char  *contents,
-            GError     **error)
-{
-  g_autofd int fd = open (path, O_WRONLY | O_CLOEXEC);
-  gssize len = strlen (contents);
-
-  if (fd < 0 || write (fd, contents, len) != len)
-    {
-      g_autofree char *what = g_strdup_printf (_("write '%s'"), path);
-
-      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
-                                       what);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
 /**
  * spacetest_init_user_namespace:
  * @error: return location for a #GError
@@ -679,8 +659,6 @@ spacetest_init_user_namespace (GError **error)
 {
   uid_t uid = getuid ();
   gid_t gid = getgid ();
-  g_autofree char *uid_map = NULL;
-  g_autofree char *gid_map = NULL;
   guint n_threads;
   int flags, ret;
 
@@ -750,14 +728,9 @@ spacetest_init_user_namespace (GError **error)
       return FALSE;
     }
 
-  uid_map = g_strdup_printf ("0 %u 1\n", (guint) uid);
-  gid_map = g_strdup_printf ("0 %u 1\n", (guint) gid);
-
   /* The process is committed from here on: it is in the new namespaces
    * whatever happens next. */
-  if (!write_file ("/proc/self/setgroups", "deny", error) ||
-      !write_file ("/proc/self/uid_map", uid_map, error) ||
-      !write_file ("/proc/self/gid_map", gid_map, error) ||
+  if (!_spacetest_write_id_maps (0, uid, gid, SPACETEST_ERROR_FAILED, error) ||
       !_spacetest_make_root_private (error) ||
       !spacetest_loopback_up (error))
     return FALSE;
@@ -766,17 +739,12 @@ spacetest_init_user_namespace (GError **error)
    * the process still has a single thread. */
   if (flags & CLONE_NEWTIME)
     {
-      g_autofd int time_fd = open ("/proc/self/ns/time_for_children",
-                                   O_RDONLY | O_CLOEXEC);
+      g_autofd int time_fd = _spacetest_open_new_ns (SPACETEST_NAMESPACE_TYPE_TIME,
+                                                     error);
 
       if (time_fd < 0 ||
           !_spacetest_setns (time_fd, SPACETEST_NAMESPACE_TYPE_TIME, error))
-        {
-          if (time_fd < 0)
-            _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
-                                             _("open the new time namespace"));
-          return FALSE;
-        }
+        return FALSE;
     }
 
   record_base_mntns ();

@@ -526,23 +526,7 @@ transient_create (TransientData  *data,
       !spacetest_loopback_up (error))
     return FALSE;
 
-  if (data->type == SPACETEST_NAMESPACE_TYPE_TIME)
-    {
-      /* unshare(CLONE_NEWTIME) only affects children: the new namespace
-       * is time_for_children, while .../ns/time is still the old one. */
-      data->fd = open ("/proc/thread-self/ns/time_for_children",
-                       O_RDONLY | O_CLOEXEC | O_NOCTTY);
-      if (data->fd < 0)
-        {
-          _spacetest_set_error_from_errno (error, errno,
-                                           SPACETEST_ERROR_FAILED,
-                                           _("open the new time namespace"));
-          return FALSE;
-        }
-      return TRUE;
-    }
-
-  data->fd = _spacetest_open_thread_ns (data->type, error);
+  data->fd = _spacetest_open_new_ns (data->type, error);
   return data->fd >= 0;
 }
 

@@ -45,6 +45,13 @@ void        _spacetest_set_error_from_errno (GError     **error,
 
 int         _spacetest_open_thread_ns       (SpacetestNamespaceType   type,
                                              GError                 **error);
+int         _spacetest_open_new_ns          (SpacetestNamespaceType   type,
+                                             GError                 **error);
+gboolean    _spacetest_write_id_maps        (pid_t                    pid,
+                                             uid_t                    uid,
+                                             gid_t                    gid,
+                                             int                      default_code,
+                                             GError                 **error);
 gboolean    _spacetest_fd_is_ns             (int                      fd,
                                              SpacetestNamespaceType  *type,
                                              guint64                 *dev,

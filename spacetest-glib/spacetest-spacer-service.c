@@ -138,18 +138,9 @@ rooms_child (SpacetestNamespaceType types,
 
         if (!(types & _spacetest_types[i]))
           continue;
-        /* a new time namespace is the one for children */
-        if (_spacetest_types[i] == SPACETEST_NAMESPACE_TYPE_TIME)
-          fd = open ("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        else
-          fd = _spacetest_open_thread_ns (_spacetest_types[i], NULL);
+        fd = _spacetest_open_new_ns (_spacetest_types[i], &error);
         if (fd < 0)
-          {
-            _spacetest_set_error_from_errno (&error, errno, SPACETEST_ERROR_FAILED,
-                                             _("open a new namespace in the "
-                                               "spacer service"));
-            break;
-          }
+          break;
         g_array_append_val (fds, fd);
       }
 

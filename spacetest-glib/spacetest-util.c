@@ -290,6 +290,76 @@ _spacetest_open_thread_ns (SpacetestNamespaceType   type,
   return fd;
 }
 
+/* Opens the namespace of @type that the calling thread just made with
+ * unshare(). A new time namespace is only for children: it is
+ * time_for_children, while .../ns/time is still the old one. */
+int
+_spacetest_open_new_ns (SpacetestNamespaceType   type,
+                        GError                 **error)
+{
+  int fd;
+
+  if (type != SPACETEST_NAMESPACE_TYPE_TIME)
+    return _spacetest_open_thread_ns (type, error);
+
+  fd = open ("/proc/thread-self/ns/time_for_children",
+             O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
+                                     _("open the new time namespace"));
+  return fd;
+}
+
+static gboolean
+write_proc_file (const char  *dir,
+                 const char  *name,
+                 const char  *contents,
+                 uid_t        uid,
+                 int          default_code,
+                 GError     **error)
+{
+  g_autofree char *path = g_strconcat (dir, "/", name, NULL);
+  g_autofd int fd = open (path, O_WRONLY | O_CLOEXEC);
+  gssize len = strlen (contents);
+
+  if (fd < 0 || write (fd, contents, len) != len)
+    {
+      int errsv = errno;
+      g_autofree char *what = g_strdup_printf (_("write '%s'"), path);
+
+      if (errsv == EPERM && uid == 0)
+        g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PERMISSION_DENIED,
+                     _("Cannot %s: %s (mapping uid 0 into a new user "
+                       "namespace needs CAP_SETFCAP)"),
+                     what, g_strerror (errsv));
+      else
+        _spacetest_set_error_from_errno (error, errsv, default_code, what);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Maps @uid and @gid to root in the new user namespace of process @pid
+ * (0: the calling process): setgroups=deny first, which an unprivileged
+ * gid_map needs. Errors other than refusals get @default_code. */
+gboolean
+_spacetest_write_id_maps (pid_t    pid,
+                          uid_t    uid,
+                          gid_t    gid,
+                          int      default_code,
+                          GError **error)
+{
+  g_autofree char *dir = pid > 0 ? g_strdup_printf ("/proc/%d", (int) pid)
+                                 : g_strdup ("/proc/self");
+  g_autofree char *uid_map = g_strdup_printf ("0 %u 1\n", (guint) uid);
+  g_autofree char *gid_map = g_strdup_printf ("0 %u 1\n", (guint) gid);
+
+  return write_proc_file (dir, "setgroups", "deny", uid, default_code, error) &&
+         write_proc_file (dir, "uid_map", uid_map, uid, default_code, error) &&
+         write_proc_file (dir, "gid_map", gid_map, uid, default_code, error);
+}
+
 /* Whether @fd refers to a namespace (nsfs), and which. */
 gboolean
 _spacetest_fd_is_ns (int                      fd,

@@ -23,7 +23,8 @@ _spacetest_close_fds (GArray *fds)
   if (fds == NULL)
     return;
   for (guint i = 0; i < fds->len; i++)
-    close (g_array_index (fds, int, i));
+    if (g_array_index (fds, int, i) >= 0)
+      close (g_array_index (fds, int, i));
   g_array_set_size (fds, 0);
 }
 
@@ -200,39 +201,6 @@ _spacetest_wire_recv (int        fd,
   return message;
 }
 
-static gboolean
-write_proc_file (pid_t        pid,
-                 const char  *name,
-                 const char  *contents,
-                 GError     **error)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/%s", (int) pid, name);
-  int fd = open (path, O_WRONLY | O_CLOEXEC);
-  gssize len = strlen (contents);
-
-  if (fd < 0 || write (fd, contents, len) != len)
-    {
-      int errsv = errno;
-      g_autofree char *what = g_strdup_printf (_("write '%s' for a new spacer"),
-                                               path);
-
-      if (fd >= 0)
-        close (fd);
-      if (errsv == EPERM && geteuid () == 0)
-        g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PERMISSION_DENIED,
-                     _("Cannot %s: %s (mapping uid 0 into a new user "
-                       "namespace needs CAP_SETFCAP)"),
-                     what, g_strerror (errsv));
-      else
-        _spacetest_set_error_from_errno (error, errsv,
-                                         SPACETEST_ERROR_SPACER_FAILED, what);
-      return FALSE;
-    }
-
-  close (fd);
-  return TRUE;
-}
-
 pid_t
 _spacetest_spawn_spacer (const char  *path,
                          int          clone_flags,
@@ -349,12 +317,8 @@ _spacetest_spawn_spacer (const char  *path,
 
   if (clone_flags & CLONE_NEWUSER)
     {
-      g_autofree char *uid_map = g_strdup_printf ("0 %u 1\n", (guint) geteuid ());
-      g_autofree char *gid_map = g_strdup_printf ("0 %u 1\n", (guint) getegid ());
-
-      if (!write_proc_file (pid, "setgroups", "deny", error) ||
-          !write_proc_file (pid, "uid_map", uid_map, error) ||
-          !write_proc_file (pid, "gid_map", gid_map, error))
+      if (!_spacetest_write_id_maps (pid, geteuid (), getegid (),
+                                     SPACETEST_ERROR_SPACER_FAILED, error))
         {
           close (sync_pipe[1]);   /* the child sees EOF and exits */
           while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
