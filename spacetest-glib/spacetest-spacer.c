@@ -809,6 +809,23 @@ pid_of_pidfd (int fd)
   return line != NULL ? (GPid) MAX (atoi (line + strlen ("\nPid:")), 0) : 0;
 }
 
+/* Takes the fd that @handle names out of @reply: the caller owns it now.
+ * The fds nobody took are closed when the reply is freed. Returns -1 for
+ * a handle that names no fd (or one already taken). */
+static int
+take_fd (Reply  *reply,
+         gint32  handle)
+{
+  int fd;
+
+  if (handle < 0 || (guint) handle >= reply->fds->len)
+    return -1;
+
+  fd = g_array_index (reply->fds, int, handle);
+  g_array_index (reply->fds, int, handle) = -1;
+  return fd;
+}
+
 static int
 take_handle (Reply       *reply,
              const char  *key,
@@ -826,17 +843,11 @@ take_handle (Reply       *reply,
       return -1;
     }
 
-  if (handle < 0 || (guint) handle >= reply->fds->len ||
-      g_array_index (reply->fds, int, handle) < 0)
-    {
-      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
-                   _("The spacer's reply refers to a missing file descriptor "
-                     "for '%s'"), key);
-      return -1;
-    }
-
-  fd = g_array_index (reply->fds, int, handle);
-  g_array_index (reply->fds, int, handle) = -1;
+  fd = take_fd (reply, handle);
+  if (fd < 0)
+    g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+                 _("The spacer's reply refers to a missing file descriptor "
+                   "for '%s'"), key);
   return fd;
 }
 
@@ -864,15 +875,6 @@ take_namespace (Reply                   *reply,
   return g_steal_pointer (&ns);
 }
 
-static void
-close_unused_fds (Reply *reply)
-{
-  for (guint i = 0; i < reply->fds->len; i++)
-    if (g_array_index (reply->fds, int, i) >= 0)
-      close (g_array_index (reply->fds, int, i));
-  g_array_set_size (reply->fds, 0);
-}
-
 /* Makes the client of a new service from a subspace reply. */
 static SpacetestSpacer *
 subspace_from_reply (SpacetestSpacer         *parent,
@@ -893,28 +895,23 @@ subspace_from_reply (SpacetestSpacer         *parent,
 
   self->pidfd = take_handle (reply, "pidfd", TRUE, error);
   if (self->pidfd < 0)
-    goto fail;
+    return NULL;
   self->pid = pid_of_pidfd (self->pidfd);
 
   if (types & SPACETEST_NAMESPACE_TYPE_USER)
     {
       self->user_ns = take_namespace (reply, "user", SPACETEST_NAMESPACE_TYPE_USER, error);
       if (self->user_ns == NULL)
-        goto fail;
+        return NULL;
     }
   if (types & SPACETEST_NAMESPACE_TYPE_PID)
     {
       self->pid_ns = take_namespace (reply, "pid", SPACETEST_NAMESPACE_TYPE_PID, error);
       if (self->pid_ns == NULL)
-        goto fail;
+        return NULL;
     }
 
-  close_unused_fds (reply);
   return g_steal_pointer (&self);
-
-fail:
-  close_unused_fds (reply);
-  return NULL;
 }
 
 static gboolean
@@ -1122,7 +1119,6 @@ rooms_from_reply (SpacetestNamespaceType   types,
   handles = g_variant_lookup_value (reply->params, "namespaces", G_VARIANT_TYPE ("ah"));
   if (handles == NULL || g_variant_n_children (handles) != expected)
     {
-      close_unused_fds (reply);
       g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
                    _("The spacer sent %u namespaces instead of %u"),
                    handles ? (guint) g_variant_n_children (handles) : 0, expected);
@@ -1139,26 +1135,22 @@ rooms_from_reply (SpacetestNamespaceType   types,
         continue;
 
       g_variant_get_child (handles, k++, "h", &handle);
-      if (handle < 0 || (guint) handle >= reply->fds->len ||
-          (fd = g_array_index (reply->fds, int, handle)) < 0)
+      fd = take_fd (reply, handle);
+      if (fd < 0)
         {
-          close_unused_fds (reply);
           g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
                        _("The spacer's reply refers to a missing file descriptor"));
           return NULL;
         }
-      g_array_index (reply->fds, int, handle) = -1;
 
       ns = _spacetest_namespace_new_take_fd (fd, error);
       if (ns == NULL)
         {
-          close_unused_fds (reply);
           return NULL;
         }
       g_ptr_array_add (rooms, ns);
       if (spacetest_namespace_get_namespace_type (ns) != _spacetest_types[i])
         {
-          close_unused_fds (reply);
           g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
                        _("The spacer sent a %s instead of a %s"),
                        _spacetest_type_describe (spacetest_namespace_get_namespace_type (ns)),
@@ -1167,7 +1159,6 @@ rooms_from_reply (SpacetestNamespaceType   types,
         }
     }
 
-  close_unused_fds (reply);
   return g_steal_pointer (&rooms);
 }
 
