@@ -1689,27 +1689,6 @@ test_unprivileged_setfcap_subprocess (void)
   g_print ("unprivileged-setfcap: checked\n");
 }
 
-/* Whether @uid is mapped into the process's user namespace. */
-static gboolean
-uid_is_mapped (uid_t uid)
-{
-  g_autofree char *map = NULL;
-  g_auto(GStrv) lines = NULL;
-
-  g_assert_true (g_file_get_contents ("/proc/self/uid_map", &map, NULL, NULL));
-  lines = g_strsplit (map, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      guint64 inside, outside, count;
-
-      if (sscanf (lines[i], "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
-                  " %" G_GUINT64_FORMAT, &inside, &outside, &count) == 3 &&
-          uid >= inside && uid - inside < count)
-        return TRUE;
-    }
-  return FALSE;
-}
-
 #define NOBODY 65534
 
 /* An ordinary user (the root lane can become one): no rooms from the root
@@ -1740,7 +1719,7 @@ test_unprivileged (gconstpointer data)
   g_autofree char *marker = g_strdup_printf ("*%s: checked*", name);
 
   spacetest_test_check_leaks ();
-  if (g_str_equal (name, "unprivileged-user") && !uid_is_mapped (NOBODY))
+  if (g_str_equal (name, "unprivileged-user") && !tu_uid_is_mapped (NOBODY))
     {
       g_test_skip ("no ordinary user in this user namespace");
       return;

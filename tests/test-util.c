@@ -4,6 +4,7 @@
 #include "test-util.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <errno.h>
@@ -288,4 +289,24 @@ tu_lo_is_up (void)
   g_assert_no_errno (ioctl (sock, SIOCGIFFLAGS, &ifr));
   close (sock);
   return (ifr.ifr_flags & IFF_UP) != 0;
+}
+
+gboolean
+tu_uid_is_mapped (uid_t uid)
+{
+  g_autofree char *map = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  g_assert_true (g_file_get_contents ("/proc/self/uid_map", &map, NULL, NULL));
+  lines = g_strsplit (map, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      guint64 inside, outside, count;
+
+      if (sscanf (lines[i], "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+                  " %" G_GUINT64_FORMAT, &inside, &outside, &count) == 3 &&
+          uid >= inside && uid - inside < count)
+        return TRUE;
+    }
+  return FALSE;
 }

@@ -81,6 +81,9 @@ void     tu_thread_state_assert_unchanged_at (const TuThreadState *before,
                                               int                  line,
                                               const char          *func);
 
+/* Whether @uid is mapped into the process's user namespace. */
+gboolean tu_uid_is_mapped       (uid_t uid);
+
 /* Whether "lo" is up in the calling thread's network namespace. */
 gboolean tu_lo_is_up            (void);
 

@@ -271,27 +271,6 @@ has_cap_sys_admin (void)
   return (caps & (G_GUINT64_CONSTANT (1) << CAP_SYS_ADMIN)) != 0;
 }
 
-/* Whether @uid is mapped into the process's user namespace. */
-static gboolean
-uid_is_mapped (uid_t uid)
-{
-  g_autofree char *map = NULL;
-  g_auto(GStrv) lines = NULL;
-
-  g_assert_true (g_file_get_contents ("/proc/self/uid_map", &map, NULL, NULL));
-  lines = g_strsplit (map, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      guint64 inside, outside, count;
-
-      if (sscanf (lines[i], "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
-                  " %" G_GUINT64_FORMAT, &inside, &outside, &count) == 3 &&
-          uid >= inside && uid - inside < count)
-        return TRUE;
-    }
-  return FALSE;
-}
-
 /* ---- spacetest_test_new_transient() ------------------------------------- */
 
 static void
@@ -965,7 +944,7 @@ test_init_userns_off (void)
   int code;
 
   spacetest_test_check_leaks ();
-  ordinary_user = uid_is_mapped (NOBODY);
+  ordinary_user = tu_uid_is_mapped (NOBODY);
 
   /* SPACETEST_USERNS=0: an unprivileged child stays where it is and cannot
    * create namespaces; the skip says nothing about unprivileged mode. */
