@@ -473,9 +473,12 @@ probe (SpacetestNamespaceType   types,
   int fds[SPACETEST_N_TYPES];
   gboolean ok = TRUE;
 
+  /* Every entry before the first way out: the cleanup closes them all. */
+  for (int i = 0; i < SPACETEST_N_TYPES; i++)
+    fds[i] = -1;
+
   for (int i = 0; i < SPACETEST_N_TYPES; i++)
     {
-      fds[i] = -1;
       if ((types & _spacetest_types[i]) &&
           _spacetest_types[i] != SPACETEST_NAMESPACE_TYPE_TIME)
         {

@@ -285,11 +285,14 @@ _spacetest_guard_new_unshare (SpacetestNamespaceType   types,
   g_autoptr(SpacetestGuard) self = NULL;
   int fds[SPACETEST_N_TYPES];
 
+  /* Every entry before the first way out: the cleanup closes them all. */
+  for (int i = 0; i < SPACETEST_N_TYPES; i++)
+    fds[i] = -1;
+
   self = g_object_new (SPACETEST_TYPE_GUARD, NULL);
 
   for (int i = 0; i < SPACETEST_N_TYPES; i++)
     {
-      fds[i] = -1;
       if (!(types & _spacetest_types[i]))
         continue;
       fds[i] = _spacetest_open_thread_ns (_spacetest_types[i], error);
