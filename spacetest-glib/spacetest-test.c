@@ -63,6 +63,14 @@ _spacetest_test_init_post (void)
     }
 }
 
+/* Makes @text (modified in place, and returned) a single line: GTest
+ * prints test messages into TAP, where a continuation line is invalid. */
+static char *
+tap_line (char *text)
+{
+  return g_strdelimit (text, "\r\n", ' ');
+}
+
 static void
 fail_with_error (const char   *file,
                  int           line,
@@ -70,8 +78,11 @@ fail_with_error (const char   *file,
                  const char   *expr,
                  const GError *error)
 {
+  g_autoptr(GError) shown = g_error_copy (error);
+
+  tap_line (shown->message);
   g_assertion_message_error (G_LOG_DOMAIN, file, line, func, expr,
-                             error, 0, 0);
+                             shown, 0, 0);
 }
 
 gboolean
@@ -92,6 +103,7 @@ _spacetest_test_require (const char             *file,
   else
     msg = g_strdup_printf ("%s:%d: %s", file, line, error->message);
 
+  tap_line (msg);
   if (g_strcmp0 (g_getenv ("SPACETEST_REQUIRE"), "1") == 0)
     g_test_fail_printf ("%s", msg);
   else
@@ -347,6 +359,22 @@ compare_ints (gconstpointer a,
   return *(const int *) a - *(const int *) b;
 }
 
+/* Adds one finding to a leak report. The report stays on one line: a
+ * test's output is TAP, where a continuation line is not valid. */
+static void G_GNUC_PRINTF (2, 3)
+report_item (GString    *report,
+             const char *format,
+             ...)
+{
+  va_list args;
+
+  if (report->len > 0)
+    g_string_append (report, "; ");
+  va_start (args, format);
+  g_string_append_vprintf (report, format, args);
+  va_end (args);
+}
+
 static void
 leak_check_run (gpointer user_data)
 {
@@ -386,9 +414,9 @@ leak_check_run (gpointer user_data)
     {
       int fd = g_array_index (leaked_fds, int, i);
 
-      g_string_append_printf (report, _("\n  file descriptor %d -> %s"), fd,
-                              (const char *) g_hash_table_lookup (fds,
-                                                                  GINT_TO_POINTER (fd)));
+      report_item (report, _("file descriptor %d -> %s"), fd,
+                   (const char *) g_hash_table_lookup (fds,
+                                                       GINT_TO_POINTER (fd)));
     }
 
   for (guint i = 0; i < leaked_children->len; i++)
@@ -396,7 +424,7 @@ leak_check_run (gpointer user_data)
       int pid = g_array_index (leaked_children, int, i);
       g_autofree char *cmd = describe_process (pid);
 
-      g_string_append_printf (report, _("\n  child process %d: %s"), pid, cmd);
+      report_item (report, _("child process %d: %s"), pid, cmd);
     }
 
   if (_spacetest_gettid () == check->tid)
@@ -408,21 +436,21 @@ leak_check_run (gpointer user_data)
         g_autofree char *now = g_file_read_link (path, NULL);
 
         if (g_strcmp0 (now, check->ns_links[i]) != 0)
-          g_string_append_printf (report,
-                                  _("\n  the test's thread is in %s, not in "
-                                    "%s where it started"),
-                                  now ? now : "?",
-                                  check->ns_links[i] ? check->ns_links[i] : "?");
+          report_item (report,
+                       _("the test's thread is in %s, not in %s where it "
+                         "started"),
+                       now ? now : "?",
+                       check->ns_links[i] ? check->ns_links[i] : "?");
       }
 
   if (report->len > 0)
     {
       g_autofree char *msg =
-        g_strdup_printf (_("leak check: the test left behind:%s"),
+        g_strdup_printf (_("leak check: the test left behind: %s"),
                          report->str);
 
       g_assertion_message (G_LOG_DOMAIN, check->file, check->line,
-                           check->func, msg);
+                           check->func, tap_line (msg));
     }
 
   g_hash_table_unref (check->fds);

@@ -698,11 +698,51 @@ test_leaks_fd (void)
   fd = trap_with_report ("/spacetest/testlayer/check-leaks/fd/subprocess");
   g_test_trap_assert_failed ();
   g_test_trap_assert_stderr (where);
-  pattern = g_strdup_printf ("*leak check:*\n  file descriptor %s -> /dev/null\n*",
-                             fd);
+  pattern = g_strdup_printf ("*leak check: the test left behind: "
+                             "file descriptor %s -> /dev/null\n*", fd);
   g_test_trap_assert_stderr (pattern);
   g_test_trap_assert_stderr_unmatched ("*child process*");
   g_test_trap_assert_stderr_unmatched ("*the test's thread*");
+}
+
+/* Whether @line is one that a TAP consumer (meson) understands. */
+static gboolean
+is_tap_line (const char *line)
+{
+  return *line == '\0' || g_str_has_prefix (line, "ok ") ||
+         g_str_has_prefix (line, "not ok ") || g_str_has_prefix (line, "#") ||
+         g_str_has_prefix (line, "1..") || g_str_has_prefix (line, "Bail out!") ||
+         g_str_has_prefix (line, "TAP version ");
+}
+
+/* A leak report in TAP mode is valid TAP: one line, not continuation
+ * lines at column 0 that meson calls "Unknown TAP output" (a
+ * regression); and it still names what leaked. */
+static void
+test_leaks_tap (void)
+{
+  g_auto(SelfRun) run = { 0, };
+  g_auto(GStrv) lines = NULL;
+  gboolean reported = FALSE;
+
+  spacetest_test_check_leaks ();
+
+  self_run (&run, "/spacetest/testlayer/check-leaks/fd/subprocess", NULL, NULL);
+  g_assert_false (WIFEXITED (run.wait_status) &&
+                  WEXITSTATUS (run.wait_status) == 0);
+
+  lines = g_strsplit (run.out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      if (!is_tap_line (lines[i]))
+        g_test_message ("line %u is not TAP: '%s'", i + 1, lines[i]);
+      g_assert_true (is_tap_line (lines[i]));
+      if (strstr (lines[i], "leak check: the test left behind: "
+                            "file descriptor ") != NULL &&
+          strstr (lines[i], " -> /dev/null") != NULL)
+        reported = TRUE;
+    }
+  g_assert_true (reported);
 }
 
 static void
@@ -737,8 +777,8 @@ test_leaks_child (void)
   pid = trap_with_report ("/spacetest/testlayer/check-leaks/child/subprocess");
   g_test_trap_assert_failed ();
   g_test_trap_assert_stderr (where);
-  pattern = g_strdup_printf ("*leak check:*\n  child process %s: *(zombie)*",
-                             pid);
+  pattern = g_strdup_printf ("*leak check: the test left behind: "
+                             "child process %s: *(zombie)*", pid);
   g_test_trap_assert_stderr (pattern);
   g_test_trap_assert_stderr_unmatched ("*file descriptor*");
 }
@@ -773,7 +813,7 @@ test_leaks_namespace (void)
   report = trap_with_report ("/spacetest/testlayer/check-leaks/namespace/subprocess");
   g_test_trap_assert_failed ();
   g_test_trap_assert_stderr (where);
-  pattern = g_strdup_printf ("*leak check:*\n  the test's thread is in %s "
+  pattern = g_strdup_printf ("*leak check:*the test's thread is in %s "
                              "where it started*", report);
   g_test_trap_assert_stderr (pattern);
   /* only UTS */
@@ -1040,6 +1080,7 @@ main (int    argc,
                    test_nonfatal_subprocess);
 
   g_test_add_func ("/spacetest/testlayer/check-leaks/fd", test_leaks_fd);
+  g_test_add_func ("/spacetest/testlayer/check-leaks/tap", test_leaks_tap);
   g_test_add_func ("/spacetest/testlayer/check-leaks/fd/subprocess",
                    test_leaks_fd_subprocess);
   g_test_add_func ("/spacetest/testlayer/check-leaks/child", test_leaks_child);
