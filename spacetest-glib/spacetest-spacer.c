@@ -389,21 +389,23 @@ send_request (SpacetestSpacer  *self,
               GError          **error)
 {
   int fd = g_socket_get_fd (self->socket);
+  GError *local_error = NULL;
 
-  if (!_spacetest_wire_send (fd, g_variant_new ("(us@a{sv})", serial, name, params),
-                             NULL, 0, error))
+  if (_spacetest_wire_send (fd, g_variant_new ("(us@a{sv})", serial, name, params),
+                            NULL, 0, &local_error))
+    return TRUE;
+
+  if (g_error_matches (local_error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED))
     {
-      if (g_error_matches (*error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED))
-        {
-          g_clear_error (error);
-          g_mutex_lock (&self->lock);
-          mark_dead (self);
-          set_dead_error (self, error);
-          g_mutex_unlock (&self->lock);
-        }
-      return FALSE;
+      /* The service is gone: say how it ended instead. */
+      g_clear_error (&local_error);
+      g_mutex_lock (&self->lock);
+      mark_dead (self);
+      set_dead_error (self, &local_error);
+      g_mutex_unlock (&self->lock);
     }
-  return TRUE;
+  g_propagate_error (error, local_error);
+  return FALSE;
 }
 
 /* Reads one message. Returns 1 with *@reply_out for the reply to @serial,
@@ -417,26 +419,29 @@ receive_reply (SpacetestSpacer  *self,
   g_autoptr(GVariant) message = NULL;
   g_autoptr(GVariant) params = NULL;
   g_autoptr(GArray) fds = NULL;
+  GError *local_error = NULL;
   const char *name;
   guint32 got_serial;
   gboolean eof;
 
-  message = _spacetest_wire_recv (g_socket_get_fd (self->socket), &fds, &eof, error);
+  message = _spacetest_wire_recv (g_socket_get_fd (self->socket), &fds, &eof,
+                                  &local_error);
   if (message == NULL)
     {
       g_mutex_lock (&self->lock);
       if (self->closed)
         {
           /* closed by another thread, or from a callback, meanwhile */
-          g_clear_error (error);
-          set_closed_error (self, error);
+          g_clear_error (&local_error);
+          set_closed_error (self, &local_error);
         }
       else if (eof)
         {
           mark_dead (self);
-          set_dead_error (self, error);
+          set_dead_error (self, &local_error);
         }
       g_mutex_unlock (&self->lock);
+      g_propagate_error (error, local_error);
       return -1;
     }
 
@@ -724,12 +729,10 @@ spacer_new_for_fd (int      fd,
 {
   g_autoptr(SpacetestSpacer) self = g_object_new (SPACETEST_TYPE_SPACER, NULL);
 
+  /* A GSocket that fails to initialise closes @fd itself. */
   self->socket = g_socket_new_from_fd (fd, error);
   if (self->socket == NULL)
-    {
-      close (fd);
-      return NULL;
-    }
+    return NULL;
   return g_steal_pointer (&self);
 }
 

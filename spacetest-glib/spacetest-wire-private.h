@@ -28,6 +28,8 @@ G_BEGIN_DECLS
 /* Large enough for the largest reply (six rooms, or a subspace's four). */
 #define SPACETEST_WIRE_MAX_FDS 8
 #define SPACETEST_WIRE_MAX_SIZE 4096
+/* The longest message text an error reply carries, in bytes. */
+#define SPACETEST_WIRE_MAX_TEXT 1024
 #define SPACETEST_SPACER_ENV "SPACETEST_SPACER_PATH"
 
 gboolean  _spacetest_wire_send (int            fd,

@@ -92,6 +92,22 @@ _spacetest_wire_send (int         fd,
   return TRUE;
 }
 
+/* EMFILE or ENFILE when no descriptor can be opened now, else 0; @fd is
+ * any open descriptor. */
+static int
+fd_table_full (int fd)
+{
+  int probe = fcntl (fd, F_DUPFD_CLOEXEC, 0);
+  int errsv = errno;
+
+  if (probe >= 0)
+    {
+      close (probe);
+      return 0;
+    }
+  return errsv == EMFILE || errsv == ENFILE ? errsv : 0;
+}
+
 GVariant *
 _spacetest_wire_recv (int        fd,
                       GArray   **fds_out,
@@ -165,10 +181,19 @@ _spacetest_wire_recv (int        fd,
 
   if (msg.msg_flags & MSG_CTRUNC)
     {
+      /* The kernel also truncates when it cannot install the fds it
+       * carries: with fewer than fit in the buffer, ask it why. */
+      int errsv = fds->len < SPACETEST_WIRE_MAX_FDS ? fd_table_full (fd) : 0;
+
       _spacetest_close_fds (fds);
-      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
-                   _("A spacer message carried more than %d file descriptors"),
-                   SPACETEST_WIRE_MAX_FDS);
+      if (errsv != 0)
+        _spacetest_set_error_from_errno (error, errsv, SPACETEST_ERROR_FAILED,
+                                         _("receive file descriptors from the "
+                                           "spacer service"));
+      else
+        g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+                     _("A spacer message carried more than %d file "
+                       "descriptors"), SPACETEST_WIRE_MAX_FDS);
       return NULL;
     }
 
