@@ -178,10 +178,12 @@ spacetest_namespace_init (SpacetestNamespace *self)
   g_cond_init (&self->keeper_cond);
 }
 
-/* Takes ownership of @fd (closed on error too). */
-SpacetestNamespace *
-_spacetest_namespace_new_take_fd (int       fd,
-                                  GError  **error)
+/* Takes ownership of @fd (closed on error too); messages call it
+ * @shown_fd, the number the caller knows it by. */
+static SpacetestNamespace *
+namespace_new_take_fd (int       fd,
+                       int       shown_fd,
+                       GError  **error)
 {
   g_autofd int owned = fd;
   SpacetestNamespaceType type = 0;
@@ -194,11 +196,11 @@ _spacetest_namespace_new_take_fd (int       fd,
       if (errsv != 0)
         g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_NOT_A_NAMESPACE,
                      _("File descriptor %d does not refer to a namespace: %s"),
-                     fd, g_strerror (errsv));
+                     shown_fd, g_strerror (errsv));
       else
         g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_NOT_A_NAMESPACE,
                      _("File descriptor %d does not refer to a namespace "
-                       "(not an nsfs file)"), fd);
+                       "(not an nsfs file)"), shown_fd);
       return NULL;
     }
 
@@ -209,6 +211,14 @@ _spacetest_namespace_new_take_fd (int       fd,
   self->ino = ino;
 
   return self;
+}
+
+/* Takes ownership of @fd (closed on error too). */
+SpacetestNamespace *
+_spacetest_namespace_new_take_fd (int       fd,
+                                  GError  **error)
+{
+  return namespace_new_take_fd (fd, fd, error);
 }
 
 /* The calling thread's namespace of a known @type, on the hot path of
@@ -311,6 +321,7 @@ SpacetestNamespace *
 spacetest_namespace_new_for_fd (int      fd,
                                 GError **error)
 {
+  struct statfs sfs;
   int dup;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -335,7 +346,22 @@ spacetest_namespace_new_for_fd (int      fd,
       return NULL;
     }
 
-  return _spacetest_namespace_new_take_fd (dup, error);
+  /* The nsfs ioctls refuse O_PATH descriptors (EBADF): say so. */
+  if ((fcntl (dup, F_GETFL) & O_PATH) && fstatfs (dup, &sfs) == 0 &&
+      sfs.f_type == SPACETEST_NSFS_MAGIC)
+    {
+      close (dup);
+      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_NOT_A_NAMESPACE,
+                   _("File descriptor %d refers to a namespace but was "
+                     "opened with O_PATH, which namespace operations refuse "
+                     "(open it for reading, or use "
+                     "spacetest_namespace_new_for_path())"),
+                   fd);
+      return NULL;
+    }
+
+  /* Errors are about the caller's descriptor, not about our copy. */
+  return namespace_new_take_fd (dup, fd, error);
 }
 
 /* Opens @path without side effects on whatever it is (no blocking on a
