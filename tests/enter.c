@@ -5,6 +5,7 @@
 #include "test-util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
@@ -750,6 +751,92 @@ test_init_user_namespace_threads (void)
   g_test_trap_assert_stdout ("*init-user-namespace-threads: checked*");
 }
 
+/* ---- running out of descriptors --------------------------------------- */
+
+/* Leaves @fd in much of the unused stack below the caller, as a stale
+ * value that an uninitialised array further down would pick up. */
+static void __attribute__ ((noinline))
+paint_stack (int fd)
+{
+  volatile int area[8192];
+
+  for (gsize i = 0; i < G_N_ELEMENTS (area); i++)
+    area[i] = fd;
+}
+
+/* With n free descriptors for n = 0, 1, 2, ..., entering new namespaces
+ * and probing for them fail with the OS reason until they succeed, and
+ * never close or replace a descriptor the caller had (a regression: an
+ * fd array of the guard was closed before it was filled). */
+static void
+test_emfile (void)
+{
+  g_autoptr(GHashTable) fds = NULL;
+  int pipe_fds[2];
+  guint failures = 0, successes = 0;
+
+  spacetest_test_check_leaks ();
+  if (!spacetest_test_require (ALL_IN_PROCESS))
+    return;
+
+  g_assert_no_errno (pipe2 (pipe_fds, O_CLOEXEC));
+  fds = tu_fd_identities ();
+
+  for (guint n_free = 0; successes < 2; n_free++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GError) probe_error = NULL;
+      SpacetestGuard *guard;
+      TuThreadState before;
+      struct rlimit saved;
+      gboolean can;
+
+      g_assert_cmpuint (n_free, <, 32);
+      tu_thread_state_get (&before);
+
+      paint_stack (pipe_fds[0]);
+      tu_limit_free_fds (n_free, &saved);
+      guard = spacetest_enter_transient (ALL_IN_PROCESS,
+                                         SPACETEST_TRANSIENT_LOOPBACK_UP,
+                                         &error);
+      if (guard != NULL)
+        g_assert_true (spacetest_guard_restore (guard, NULL));
+      paint_stack (pipe_fds[1]);
+      can = spacetest_check_can_create (ALL_IN_PROCESS, &probe_error);
+      tu_restore_fd_limit (&saved);
+
+      g_test_message ("%u free: %s; probe: %s", n_free,
+                      error ? error->message : "entered",
+                      probe_error ? probe_error->message : "can create");
+      if (guard == NULL)
+        {
+          g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_FAILED);
+          g_assert_nonnull (strstr (error->message, g_strerror (EMFILE)));
+          failures++;
+        }
+      else
+        {
+          g_assert_no_error (error);
+          g_object_unref (guard);
+          successes++;
+        }
+      if (!can)
+        {
+          g_assert_error (probe_error, SPACETEST_ERROR, SPACETEST_ERROR_FAILED);
+          g_assert_nonnull (strstr (probe_error->message, g_strerror (EMFILE)));
+        }
+      else
+        g_assert_no_error (probe_error);
+
+      tu_assert_fds_unchanged (fds);
+      tu_assert_thread_state_unchanged (&before);
+    }
+
+  g_assert_cmpuint (failures, >, 0);
+  g_assert_no_errno (close (pipe_fds[0]));
+  g_assert_no_errno (close (pipe_fds[1]));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -802,6 +889,8 @@ main (int argc, char **argv)
                    test_init_user_namespace_threads);
   g_test_add_func ("/spacetest/enter/init-user-namespace/threads/subprocess",
                    test_init_user_namespace_threads_subprocess);
+
+  g_test_add_func ("/spacetest/enter/emfile", test_emfile);
 
   return g_test_run ();
 }

@@ -182,6 +182,59 @@ test_for_fd_bad (void)
   tu_assert_thread_state_unchanged (&before);
 }
 
+/* Messages about a descriptor name the caller's number, not that of the
+ * library's own copy (a regression); an O_PATH namespace descriptor is
+ * refused with its own reason, a non-namespace O_PATH one as usual. */
+static void
+test_for_fd_names_callers_fd (void)
+{
+  g_autoptr(GHashTable) fds = NULL;
+  g_autofree char *shown = NULL;
+  TuThreadState before;
+  int ns_path_fd, null_path_fd, null_fd;
+
+  spacetest_test_check_leaks ();
+
+  /* high numbers, far from the lowest free one a copy would get */
+  ns_path_fd = open ("/proc/thread-self/ns/net", O_PATH | O_CLOEXEC);
+  g_assert_cmpint (ns_path_fd, >=, 0);
+  g_assert_cmpint (dup3 (ns_path_fd, 90, O_CLOEXEC), ==, 90);
+  g_assert_no_errno (close (ns_path_fd));
+  null_path_fd = open ("/dev/null", O_PATH | O_CLOEXEC);
+  g_assert_cmpint (dup3 (null_path_fd, 91, O_CLOEXEC), ==, 91);
+  g_assert_no_errno (close (null_path_fd));
+  null_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+  g_assert_cmpint (dup3 (null_fd, 92, O_CLOEXEC), ==, 92);
+  g_assert_no_errno (close (null_fd));
+
+  fds = tu_fd_identities ();
+  tu_thread_state_get (&before);
+
+  for (int fd = 90; fd <= 92; fd++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_null (spacetest_namespace_new_for_fd (fd, &error));
+      g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_NOT_A_NAMESPACE);
+      g_test_message ("fd %d: %s", fd, error->message);
+      shown = g_strdup_printf ("File descriptor %d ", fd);
+      g_assert_true (g_str_has_prefix (error->message, shown));
+      g_clear_pointer (&shown, g_free);
+      if (fd == 90)
+        g_assert_nonnull (strstr (error->message, "O_PATH"));
+      else
+        g_assert_null (strstr (error->message, "O_PATH"));
+
+      /* the same without an error location */
+      g_assert_null (spacetest_namespace_new_for_fd (fd, NULL));
+    }
+
+  tu_assert_fds_unchanged (fds);
+  tu_assert_thread_state_unchanged (&before);
+  for (int fd = 90; fd <= 92; fd++)
+    g_assert_no_errno (close (fd));
+}
+
 static void
 test_for_path (void)
 {
@@ -763,6 +816,8 @@ main (int argc, char **argv)
   g_test_add_func ("/spacetest/namespace/current/bad-type", test_current_bad_type);
   g_test_add_func ("/spacetest/namespace/for-fd", test_for_fd);
   g_test_add_func ("/spacetest/namespace/for-fd/bad", test_for_fd_bad);
+  g_test_add_func ("/spacetest/namespace/for-fd/callers-fd",
+                   test_for_fd_names_callers_fd);
   g_test_add_func ("/spacetest/namespace/for-path", test_for_path);
   g_test_add_func ("/spacetest/namespace/for-path/bad", test_for_path_bad);
   g_test_add_func ("/spacetest/namespace/for-pid", test_for_pid);

@@ -3032,6 +3032,160 @@ test_testlayer_fail (void)
   g_test_trap_assert_stderr ("*spacetest_spacer_rooms() takes*");
 }
 
+/* ---- faults: no error location, no descriptors, long names --------------- */
+
+/* Every request on a spacer whose service has died fails cleanly also
+ * without an error location (a regression: the client read the caller's
+ * *error and crashed), for the top-level service and a subspace one. */
+static void
+check_dead_null_error (SpacetestSpacer *spacer)
+{
+  g_auto(AsyncWait) wait = { 0, };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_null (spacetest_spacer_rooms (spacer, NET, NULL, NULL));
+  g_assert_null (spacetest_spacer_rooms (spacer, NET | UTS, NULL, NULL));
+  g_assert_null (spacetest_spacer_subspace (spacer, USER, NULL, NULL));
+  g_assert_null (spacetest_spacer_new_transient (spacer, NET, NULL, NULL));
+
+  async_wait_init (&wait);
+  spacetest_spacer_rooms_async (spacer, NET, NULL, async_wait_done, &wait);
+  async_wait_run (&wait);
+  g_assert_null (spacetest_spacer_rooms_finish (spacer, wait.result, NULL));
+  async_wait_clear (&wait);
+
+  async_wait_init (&wait);
+  spacetest_spacer_subspace_async (spacer, USER, NULL, async_wait_done, &wait);
+  async_wait_run (&wait);
+  g_assert_null (spacetest_spacer_subspace_finish (spacer, wait.result, NULL));
+
+  /* and with one, the reason */
+  g_assert_null (spacetest_spacer_rooms (spacer, NET, NULL, &error));
+  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED);
+  g_assert_true (spacetest_spacer_close (spacer, NULL));
+  g_assert_null (spacetest_spacer_rooms (spacer, NET, NULL, NULL));
+}
+
+static void
+test_dead_null_error (void)
+{
+  g_autoptr(SpacetestSpacer) spacer = NULL;
+  g_autoptr(SpacetestSpacer) parent = NULL;
+  g_autoptr(SpacetestSpacer) sub = NULL;
+  GPid pid;
+
+  spacetest_test_check_leaks ();
+
+  /* our child: dead (a zombie, not yet reaped) before the first call */
+  spacer = new_spacer ();
+  pid = spacetest_spacer_get_pid (spacer);
+  g_assert_no_errno (kill (pid, SIGKILL));
+  g_assert_no_errno (waitid (P_PID, pid, &(siginfo_t) { 0, }, WEXITED | WNOWAIT));
+  check_dead_null_error (spacer);
+  g_assert_true (process_gone (pid));
+
+  /* a subspace's service, reaped by its parent service */
+  parent = new_spacer ();
+  sub = subspace (parent, USER | PID);
+  pid = spacetest_spacer_get_pid (sub);
+  g_assert_no_errno (kill (pid, SIGKILL));
+  g_assert_true (wait_process_dead (pid, 2000));
+  check_dead_null_error (sub);
+  assert_spacer_works (parent);
+}
+
+/* When a reply's descriptors cannot be received for lack of free ones,
+ * the error says so with the OS reason (a regression: it was reported as
+ * a protocol violation), nothing of the caller's is touched, and the
+ * spacer goes on working. */
+static void
+test_emfile (void)
+{
+  g_autoptr(SpacetestSpacer) spacer = NULL;
+  g_autoptr(GHashTable) fds = NULL;
+  SpacetestNamespaceType types = IPC | NET | UTS;
+  guint successes = 0;
+
+  spacetest_test_check_leaks ();
+
+  spacer = new_spacer ();
+  fds = tu_fd_identities ();
+
+  for (guint n_free = 0; successes < 2; n_free++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) result = NULL;
+      struct rlimit saved;
+
+      g_assert_cmpuint (n_free, <, 16);
+      tu_limit_free_fds (n_free, &saved);
+      result = spacetest_spacer_rooms (spacer, types, NULL, &error);
+      tu_restore_fd_limit (&saved);
+
+      g_test_message ("%u free: %s", n_free,
+                      error ? error->message : "three namespaces");
+      if (n_free < 3)
+        {
+          g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_FAILED);
+          g_assert_nonnull (strstr (error->message, g_strerror (EMFILE)));
+          g_assert_null (result);
+          tu_assert_fds_unchanged (fds);
+        }
+      else
+        {
+          g_assert_no_error (error);
+          g_assert_cmpuint (result->len, ==, 3);
+          successes++;
+        }
+      g_clear_pointer (&result, g_ptr_array_unref);
+      assert_spacer_works (spacer);
+      tu_assert_fds_unchanged (fds);
+    }
+}
+
+/* A request whose name is too long to quote whole still gets an error
+ * reply (a regression: the reply quoting it exceeded the size limit, and
+ * the service ended without answering), before and after the handshake,
+ * also when the cut falls inside a multi-byte character. */
+static void
+test_wire_long_name (void)
+{
+  g_autoptr(GString) ascii = g_string_new (NULL);
+  g_autoptr(GString) wide = g_string_new (NULL);
+  Raw raw;
+
+  spacetest_test_check_leaks ();
+
+  for (guint i = 0; i < 4000; i++)
+    g_string_append_c (ascii, 'x');
+  g_string_append_c (wide, 'y');
+  for (guint i = 0; i < 1500; i++)
+    g_string_append (wide, "\u00e4");   /* two bytes each */
+
+  raw_start (&raw);
+  for (guint round = 0; round < 2; round++)
+    {
+      const char *names[] = { ascii->str, wide->str };
+
+      for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+        {
+          g_auto(RawMessage) reply = { 0, };
+          guint32 serial = raw_request (&raw, names[i], NULL, NULL, 0);
+          const char *text = NULL;
+
+          raw_recv_reply (&raw, serial, &reply);
+          assert_raw_error (&reply, SPACETEST_ERROR_PROTOCOL);
+          g_assert_true (g_variant_lookup (reply.params, "message", "&s", &text));
+          g_assert_true (g_utf8_validate (text, -1, NULL));
+          g_assert_cmpuint (strlen (text), <=, 1024 + strlen ("…"));
+          g_assert_true (g_str_has_suffix (text, "…"));
+        }
+      if (round == 0)
+        raw_hello (&raw);
+    }
+  raw_finish (&raw, FALSE);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -3163,6 +3317,10 @@ main (int    argc,
     }
 
   g_test_add_func ("/spacetest/spacer/cycles", test_cycles);
+
+  g_test_add_func ("/spacetest/spacer/killed/null-error", test_dead_null_error);
+  g_test_add_func ("/spacetest/spacer/emfile", test_emfile);
+  g_test_add_func ("/spacetest/spacer/wire/long-name", test_wire_long_name);
 
   g_test_add_func ("/spacetest/spacer/testlayer", test_testlayer);
   g_test_add_func ("/spacetest/spacer/testlayer/subprocess", test_testlayer_subprocess);

@@ -8,6 +8,7 @@
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -309,4 +310,133 @@ tu_uid_is_mapped (uid_t uid)
         return TRUE;
     }
   return FALSE;
+}
+
+static int
+compare_ints (gconstpointer a,
+              gconstpointer b)
+{
+  return *(const int *) a - *(const int *) b;
+}
+
+/* The open descriptor numbers, ascending. */
+static GArray *
+open_fds (void)
+{
+  GArray *fds = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr(GArray) listed = g_array_new (FALSE, FALSE, sizeof (int));
+  GDir *dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      int fd = atoi (name);
+      g_array_append_val (listed, fd);
+    }
+  g_dir_close (dir);
+
+  /* not the directory's own descriptor, closed by now */
+  for (guint i = 0; i < listed->len; i++)
+    if (fcntl (g_array_index (listed, int, i), F_GETFD) >= 0)
+      g_array_append_val (fds, g_array_index (listed, int, i));
+  g_array_sort (fds, compare_ints);
+  return fds;
+}
+
+void
+tu_limit_free_fds (guint          n_free,
+                   struct rlimit *saved)
+{
+  g_autoptr(GArray) fds = open_fds ();
+  struct rlimit limit;
+  guint used_below = 0, k = 0;
+  rlim_t n = 0;
+
+  g_assert_no_errno (getrlimit (RLIMIT_NOFILE, saved));
+
+  /* the smallest limit with exactly @n_free unused numbers below it */
+  for (n = 0; n - used_below < n_free; n++)
+    if (k < fds->len && (rlim_t) g_array_index (fds, int, k) == n)
+      {
+        used_below++;
+        k++;
+      }
+  /* numbers in use right at the limit do not count either */
+  while (k < fds->len && (rlim_t) g_array_index (fds, int, k) == n)
+    {
+      n++;
+      k++;
+    }
+
+  g_assert_cmpuint (n, <=, saved->rlim_max);
+  limit.rlim_cur = n;
+  limit.rlim_max = saved->rlim_max;
+  g_assert_no_errno (setrlimit (RLIMIT_NOFILE, &limit));
+}
+
+void
+tu_restore_fd_limit (const struct rlimit *saved)
+{
+  g_assert_no_errno (setrlimit (RLIMIT_NOFILE, saved));
+}
+
+GHashTable *
+tu_fd_identities (void)
+{
+  GHashTable *ids = g_hash_table_new_full (g_direct_hash, g_direct_equal,
+                                           NULL, g_free);
+  g_autoptr(GArray) fds = open_fds ();
+
+  for (guint i = 0; i < fds->len; i++)
+    {
+      int fd = g_array_index (fds, int, i);
+      struct stat st;
+
+      g_assert_no_errno (fstat (fd, &st));
+      g_hash_table_insert (ids, GINT_TO_POINTER (fd),
+                           g_strdup_printf ("%" G_GUINT64_FORMAT ":%"
+                                            G_GUINT64_FORMAT,
+                                            (guint64) st.st_dev,
+                                            (guint64) st.st_ino));
+    }
+  return ids;
+}
+
+void
+tu_fds_assert_unchanged_at (GHashTable *before,
+                            const char *file,
+                            int         line,
+                            const char *func)
+{
+  g_autoptr(GHashTable) now = tu_fd_identities ();
+  g_autoptr(GString) diff = g_string_new (NULL);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, before);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      const char *after = g_hash_table_lookup (now, key);
+
+      if (after == NULL)
+        g_string_append_printf (diff, " fd %d was closed;",
+                                GPOINTER_TO_INT (key));
+      else if (strcmp (after, value) != 0)
+        g_string_append_printf (diff, " fd %d now refers to %s, not %s;",
+                                GPOINTER_TO_INT (key), after,
+                                (const char *) value);
+    }
+  g_hash_table_iter_init (&iter, now);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (!g_hash_table_contains (before, key))
+      g_string_append_printf (diff, " fd %d (%s) is new;",
+                              GPOINTER_TO_INT (key), (const char *) value);
+
+  if (diff->len > 0)
+    {
+      g_autofree char *msg = g_strdup_printf ("descriptors changed:%s",
+                                              diff->str);
+      g_assertion_message (G_LOG_DOMAIN, file, line, func, msg);
+    }
 }

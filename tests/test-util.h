@@ -97,4 +97,28 @@ void     tu_drop_capabilities_except (int keep);
  * runtimes do to refuse user namespaces. Use only in a g_test_trap_subprocess() child. */
 void     tu_forbid_unshare      (void);
 
+/* ---- added for the fault tests (issue: hardening) ------------------- */
+
+#include <sys/resource.h>
+
+/* Lowers the soft RLIMIT_NOFILE so that exactly @n_free more descriptors
+ * can be opened (the lowest free numbers), saving the old limits in
+ * @saved for tu_restore_fd_limit(). */
+void     tu_limit_free_fds      (guint          n_free,
+                                 struct rlimit *saved);
+void     tu_restore_fd_limit    (const struct rlimit *saved);
+
+/* The open descriptors of the process, each with the identity (device
+ * and inode) of what it refers to: fd → "dev:ino". */
+GHashTable *tu_fd_identities    (void);
+
+/* Fails the test unless every descriptor of @before is still open and
+ * refers to the same file, and no other descriptor is open. */
+#define tu_assert_fds_unchanged(before) \
+  tu_fds_assert_unchanged_at ((before), __FILE__, __LINE__, G_STRFUNC)
+void     tu_fds_assert_unchanged_at (GHashTable *before,
+                                     const char *file,
+                                     int         line,
+                                     const char *func);
+
 G_END_DECLS
