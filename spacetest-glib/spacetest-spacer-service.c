@@ -1,79 +1,56 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* spacetest-spacer-service.c: the spacetest-spacer helper program
+/* spacetest-spacer-service.c: the spacetest-spacer service's request
+ * dispatch
  *
- * A single-threaded service on one inherited SOCK_SEQPACKET connection
- * (fd 3). It creates namespaces for its client — cgroup, ipc, mnt, net,
- * time and uts "rooms" owned by its own user namespace, and "subspaces":
- * new services in child user and/or PID namespaces — and exits at end of
- * file. It reaps every child; as PID 1 of a PID namespace it also reaps
- * the orphans reparented to it.
+ * Decodes one request, checks it (version handshake, serial, unexpected
+ * fds, unknown names, namespace types), carries it out through the
+ * service's actions and sends the reply. The program around it is in
+ * spacetest-spacer-main.c; the fuzz target in tests/fuzz/ links this file
+ * with fake actions.
  */
 
 #include "spacetest-private.h"
+#include "spacetest-spacer-service-private.h"
 #include "spacetest-wire-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <locale.h>
-#include <poll.h>
 #include <sched.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
-#include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#define ROOM_TYPES \
-  (SPACETEST_NAMESPACE_TYPE_CGROUP | SPACETEST_NAMESPACE_TYPE_IPC | \
-   SPACETEST_NAMESPACE_TYPE_MNT | SPACETEST_NAMESPACE_TYPE_NET | \
-   SPACETEST_NAMESPACE_TYPE_TIME | SPACETEST_NAMESPACE_TYPE_UTS)
-#define SUBSPACE_TYPES \
-  (SPACETEST_NAMESPACE_TYPE_USER | SPACETEST_NAMESPACE_TYPE_PID)
-
-
-
-typedef struct
+/* A copy of @text short enough for any reply: a message may quote what a
+ * client sent, and a reply too large to send would leave it unanswered. */
+static char *
+bounded_text (const char *text)
 {
-  int sock;
-  char *exe;
-  gboolean greeted;
-  GArray *subservices;   /* pids of the services it started */
-} Service;
+  const char *end;
 
-/* Reaps every ended child; a reaped service is forgotten, so that its
- * pid, which the kernel may give to another process, is never used. */
-static void
-reap_children (Service *service)
-{
-  pid_t pid;
+  if (strlen (text) <= SPACETEST_WIRE_MAX_TEXT)
+    return g_strdup (text);
 
-  while ((pid = waitpid (-1, NULL, WNOHANG)) > 0)
-    for (guint i = 0; i < service->subservices->len; i++)
-      if (g_array_index (service->subservices, pid_t, i) == pid)
-        {
-          g_array_remove_index_fast (service->subservices, i);
-          break;
-        }
+  /* Cut at a character boundary: GVariant strings are UTF-8. */
+  end = g_utf8_find_prev_char (text, text + SPACETEST_WIRE_MAX_TEXT + 1);
+  return g_strdup_printf ("%.*s…", (int) (end - text), text);
 }
 
-static GVariant *
-error_reply (guint32       serial,
-             const GError *error)
+GVariant *
+_spacetest_service_error_reply (guint32       serial,
+                                const GError *error)
 {
+  const char *domain = g_quark_to_string (error->domain);
+  char *text = bounded_text (error->message);
   GVariantBuilder params;
 
   g_variant_builder_init (&params, G_VARIANT_TYPE_VARDICT);
   g_variant_builder_add (&params, "{sv}", "domain",
-                         g_variant_new_string (g_quark_to_string (error->domain)));
-  g_variant_builder_add (&params, "{sv}", "code", g_variant_new_int32 (error->code));
+                         g_variant_new_string (domain));
+  g_variant_builder_add (&params, "{sv}", "code",
+                         g_variant_new_int32 (error->code));
   g_variant_builder_add (&params, "{sv}", "message",
-                         g_variant_new_string (error->message));
+                         g_variant_new_take_string (text));
   return g_variant_new ("(usa{sv})", serial, "error", &params);
 }
 
@@ -108,140 +85,27 @@ get_types (GVariant                *params,
   return TRUE;
 }
 
-/* In a forked child: creates the namespaces and sends their fds. */
-static void G_GNUC_NORETURN
-rooms_child (SpacetestNamespaceType types,
-             int                    sock)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) fds = g_array_new (FALSE, FALSE, sizeof (int));
-  GVariant *message;
-
-  if (unshare ((int) types) != 0)
-    {
-      int errsv = errno;
-      g_autofree char *list = _spacetest_types_describe (types);
-      g_autofree char *what =
-        g_strdup_printf (_("create new namespaces (%s) in the spacer service"),
-                         list);
-
-      _spacetest_set_error_from_errno (&error, errsv, SPACETEST_ERROR_FAILED, what);
-    }
-  else if ((types & SPACETEST_NAMESPACE_TYPE_MNT) && !_spacetest_make_root_private (&error))
-    ;
-  else if ((types & SPACETEST_NAMESPACE_TYPE_NET) && !spacetest_loopback_up (&error))
-    ;
-  else
-    for (int i = 0; i < SPACETEST_N_TYPES; i++)
-      {
-        int fd;
-
-        if (!(types & _spacetest_types[i]))
-          continue;
-        fd = _spacetest_open_new_ns (_spacetest_types[i], &error);
-        if (fd < 0)
-          break;
-        g_array_append_val (fds, fd);
-      }
-
-  if (error != NULL)
-    message = error_reply (0, error);
-  else
-    message = g_variant_new ("(usa{sv})", 0, "ok", NULL);
-
-  _exit (_spacetest_wire_send (sock, message, (const int *) fds->data,
-                               error ? 0 : fds->len, NULL) ? 0 : 1);
-}
-
-/* Creates new namespaces of @types owned by this service's user
- * namespace. A short-lived child makes them: the service itself could not
- * come back from them to namespaces its parent's user namespace owns. */
-static gboolean
-make_rooms (SpacetestNamespaceType   types,
-            GArray                  *fds,
-            GError                 **error)
-{
-  g_autoptr(GVariant) message = NULL;
-  g_autoptr(GArray) received = NULL;
-  const char *name;
-  int pair[2];
-  gboolean eof;
-  pid_t pid;
-
-  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
-    {
-      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
-                                       _("create a socket in the spacer service"));
-      return FALSE;
-    }
-
-  pid = fork ();
-  if (pid < 0)
-    {
-      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
-                                       _("fork in the spacer service"));
-      close (pair[0]);
-      close (pair[1]);
-      return FALSE;
-    }
-  if (pid == 0)
-    {
-      close (pair[0]);
-      rooms_child (types, pair[1]);
-    }
-
-  close (pair[1]);
-  message = _spacetest_wire_recv (pair[0], &received, &eof, error);
-  close (pair[0]);
-  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
-    ;
-
-  if (message == NULL)
-    {
-      if (eof)
-        g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_FAILED,
-                     _("The spacer service's helper process failed"));
-      return FALSE;
-    }
-
-  g_variant_get (message, "(u&sa{sv})", NULL, &name, NULL);
-  if (strcmp (name, "ok") != 0)
-    {
-      g_autoptr(GVariant) params = g_variant_get_child_value (message, 2);
-      const char *text = "?";
-      gint32 code = SPACETEST_ERROR_FAILED;
-
-      g_variant_lookup (params, "code", "i", &code);
-      g_variant_lookup (params, "message", "&s", &text);
-      _spacetest_close_fds (received);
-      g_set_error_literal (error, SPACETEST_ERROR, code, text);
-      return FALSE;
-    }
-
-  g_array_append_vals (fds, received->data, received->len);
-  g_array_set_size (received, 0);
-  return TRUE;
-}
-
 static GVariant *
-handle_rooms (guint32    serial,
-              GVariant  *params,
-              GArray    *fds,
-              GError   **error)
+handle_rooms (SpacetestService  *service,
+              guint32            serial,
+              GVariant          *params,
+              GArray            *fds,
+              GError           **error)
 {
   SpacetestNamespaceType types;
   GVariantBuilder handles;
   GVariantBuilder reply;
 
-  if (!get_types (params, ROOM_TYPES, "rooms", &types, error) ||
-      !make_rooms (types, fds, error))
+  if (!get_types (params, SPACETEST_ROOM_TYPES, "rooms", &types, error) ||
+      !service->actions->make_rooms (types, fds, error))
     return NULL;
 
   g_variant_builder_init (&handles, G_VARIANT_TYPE ("ah"));
   for (guint i = 0; i < fds->len; i++)
     g_variant_builder_add (&handles, "h", (gint32) i);
   g_variant_builder_init (&reply, G_VARIANT_TYPE_VARDICT);
-  g_variant_builder_add (&reply, "{sv}", "namespaces", g_variant_builder_end (&handles));
+  g_variant_builder_add (&reply, "{sv}", "namespaces",
+                         g_variant_builder_end (&handles));
 
   return g_variant_new ("(usa{sv})", serial, "ok", &reply);
 }
@@ -257,18 +121,18 @@ open_child_ns (pid_t        pid,
   if (fd < 0)
     {
       g_autofree char *what = g_strdup_printf (_("open '%s'"), path);
-      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_SPACER_FAILED,
-                                       what);
+      _spacetest_set_error_from_errno (error, errno,
+                                       SPACETEST_ERROR_SPACER_FAILED, what);
     }
   return fd;
 }
 
 static GVariant *
-handle_subspace (Service   *service,
-                 guint32    serial,
-                 GVariant  *params,
-                 GArray    *fds,
-                 GError   **error)
+handle_subspace (SpacetestService  *service,
+                 guint32            serial,
+                 GVariant          *params,
+                 GArray            *fds,
+                 GError           **error)
 {
   SpacetestNamespaceType types;
   GVariantBuilder reply;
@@ -277,7 +141,7 @@ handle_subspace (Service   *service,
   int fd;
   pid_t pid;
 
-  if (!get_types (params, SUBSPACE_TYPES, "subspace", &types, error))
+  if (!get_types (params, SPACETEST_SUBSPACE_TYPES, "subspace", &types, error))
     return NULL;
 
   if (types & SPACETEST_NAMESPACE_TYPE_USER)
@@ -289,13 +153,13 @@ handle_subspace (Service   *service,
 
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
     {
-      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_SPACER_FAILED,
+      _spacetest_set_error_from_errno (error, errno,
+                                       SPACETEST_ERROR_SPACER_FAILED,
                                        _("create a socket for a new spacer"));
       return NULL;
     }
 
-  /* A single-threaded parent: PR_SET_PDEATHSIG is reliable here. */
-  pid = _spacetest_spawn_spacer (service->exe, flags, pair[1], TRUE, error);
+  pid = service->actions->spawn_service (service->exe, flags, pair[1], error);
   close (pair[1]);
   if (pid < 0)
     {
@@ -311,26 +175,30 @@ handle_subspace (Service   *service,
   fd = (int) syscall (SYS_pidfd_open, pid, 0);
   if (fd < 0)
     {
-      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_NOT_SUPPORTED,
+      _spacetest_set_error_from_errno (error, errno,
+                                       SPACETEST_ERROR_NOT_SUPPORTED,
                                        _("open a pidfd for a new spacer"));
       goto fail;
     }
   g_array_append_val (fds, fd);
-  g_variant_builder_add (&reply, "{sv}", "pidfd", g_variant_new_handle (fds->len - 1));
+  g_variant_builder_add (&reply, "{sv}", "pidfd",
+                         g_variant_new_handle (fds->len - 1));
 
   if (types & SPACETEST_NAMESPACE_TYPE_USER)
     {
       if ((fd = open_child_ns (pid, "user", error)) < 0)
         goto fail;
       g_array_append_val (fds, fd);
-      g_variant_builder_add (&reply, "{sv}", "user", g_variant_new_handle (fds->len - 1));
+      g_variant_builder_add (&reply, "{sv}", "user",
+                             g_variant_new_handle (fds->len - 1));
     }
   if (types & SPACETEST_NAMESPACE_TYPE_PID)
     {
       if ((fd = open_child_ns (pid, "pid", error)) < 0)
         goto fail;
       g_array_append_val (fds, fd);
-      g_variant_builder_add (&reply, "{sv}", "pid", g_variant_new_handle (fds->len - 1));
+      g_variant_builder_add (&reply, "{sv}", "pid",
+                             g_variant_new_handle (fds->len - 1));
     }
 
   return g_variant_new ("(usa{sv})", serial, "ok", &reply);
@@ -341,12 +209,9 @@ fail:
   return NULL;
 }
 
-/* Serves one message; FALSE at end of file or on a broken connection.
- * @hangup says whether poll() saw the peer shut down: recvmsg() returns 0
- * both at end of file and for an empty datagram. */
-static gboolean
-serve_one (Service  *service,
-           gboolean  hangup)
+gboolean
+_spacetest_service_serve_one (SpacetestService *service,
+                              gboolean          hangup)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) message = NULL;
@@ -368,7 +233,7 @@ serve_one (Service  *service,
   if (message == NULL)
     {
       /* A malformed datagram: answer it (serial 0), keep serving. */
-      reply = error_reply (0, error);
+      reply = _spacetest_service_error_reply (0, error);
       return _spacetest_wire_send (service->sock, reply, NULL, 0, NULL);
     }
 
@@ -393,7 +258,8 @@ serve_one (Service  *service,
         {
           g_set_error (&error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
                        _("Spacer protocol version mismatch: the client speaks "
-                         "%u, the service %d"), version, SPACETEST_WIRE_VERSION);
+                         "%u, the service %d"),
+                       version, SPACETEST_WIRE_VERSION);
         }
       else
         {
@@ -407,7 +273,7 @@ serve_one (Service  *service,
         }
     }
   else if (strcmp (name, "rooms") == 0)
-    reply = handle_rooms (serial, params, out_fds, &error);
+    reply = handle_rooms (service, serial, params, out_fds, &error);
   else if (strcmp (name, "subspace") == 0)
     reply = handle_subspace (service, serial, params, out_fds, &error);
   else
@@ -415,119 +281,11 @@ serve_one (Service  *service,
                  _("Unknown spacer request '%s'"), name);
 
   if (reply == NULL)
-    reply = error_reply (serial, error);
+    reply = _spacetest_service_error_reply (serial, error);
 
   gboolean sent = _spacetest_wire_send (service->sock, reply,
                                         (const int *) out_fds->data,
                                         out_fds->len, NULL);
   _spacetest_close_fds (out_fds);
   return sent;
-}
-
-static gboolean
-become_pid1 (void)
-{
-  /* Our own /proc, or it shows the parent namespace's processes; and
-   * that only after / is private, or it would replace the host's. */
-  if (mount ("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-      mount ("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
-    {
-      int errsv = errno;
-
-      fprintf (stderr, _("spacetest-spacer: cannot set up /proc as PID 1: %s\n"),
-               g_strerror (errsv));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-int
-main (int argc, char **argv)
-{
-  Service service = { .sock = 3, };
-  long parent_pid = -1;
-  struct pollfd fds[2];
-  sigset_t mask;
-  int sigfd;
-
-  setlocale (LC_ALL, "");
-
-  for (int i = 1; i < argc; i++)
-    {
-      if (g_str_has_prefix (argv[i], "--socket-fd="))
-        service.sock = atoi (argv[i] + strlen ("--socket-fd="));
-      else if (g_str_has_prefix (argv[i], "--parent-pid="))
-        parent_pid = atol (argv[i] + strlen ("--parent-pid="));
-      else
-        {
-          fprintf (stderr, "%s", _("usage: spacetest-spacer --socket-fd=N [--parent-pid=N]\n"
-                                   "This is a helper program of spacetest-glib; it serves one "
-                                   "SpacetestSpacer client.\n"));
-          return 2;
-        }
-    }
-
-  /* PR_SET_PDEATHSIG was set before execve; if the parent died before
-   * that, we have been reparented already. */
-  if (parent_pid > 0 && getppid () != parent_pid)
-    return 1;
-
-  if (getpid () == 1 && !become_pid1 ())
-    return 1;
-
-  service.subservices = g_array_new (FALSE, FALSE, sizeof (pid_t));
-  service.exe = g_file_read_link ("/proc/self/exe", NULL);
-  if (service.exe == NULL)
-    return 1;
-
-  sigemptyset (&mask);
-  sigaddset (&mask, SIGCHLD);
-  sigprocmask (SIG_BLOCK, &mask, NULL);
-  sigfd = signalfd (-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-  signal (SIGPIPE, SIG_IGN);
-
-  fds[0].fd = service.sock;
-  fds[0].events = POLLIN | POLLRDHUP;
-  fds[1].fd = sigfd;
-  fds[1].events = POLLIN;
-
-  for (;;)
-    {
-      int n = poll (fds, sigfd >= 0 ? 2 : 1, -1);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        break;
-
-      if (sigfd >= 0 && (fds[1].revents & POLLIN))
-        {
-          struct signalfd_siginfo info;
-
-          while (read (sigfd, &info, sizeof info) == sizeof info)
-            ;
-          reap_children (&service);
-        }
-
-      if (fds[0].revents & (POLLIN | POLLHUP | POLLRDHUP | POLLERR))
-        if (!serve_one (&service,
-                        (fds[0].revents & (POLLHUP | POLLRDHUP | POLLERR)) != 0))
-          break;
-    }
-
-  close (service.sock);
-  /* The services this one started end with it (PR_SET_PDEATHSIG would
-   * see to that too): end and reap them, so that none is left as a
-   * zombie for init; as PID 1, also reap every orphan that has ended. */
-  for (guint i = 0; i < service.subservices->len; i++)
-    kill (g_array_index (service.subservices, pid_t, i), SIGKILL);
-  for (guint i = 0; i < service.subservices->len; i++)
-    while (waitpid (g_array_index (service.subservices, pid_t, i), NULL, 0) < 0 &&
-           errno == EINTR)
-      ;
-  g_array_set_size (service.subservices, 0);
-  reap_children (&service);
-  g_array_unref (service.subservices);
-  g_free (service.exe);
-  return 0;
 }

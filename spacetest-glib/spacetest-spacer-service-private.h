@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* spacetest-spacer-service-private.h: the spacetest-spacer service's
+ * request dispatch, apart from its main loop
+ *
+ * spacetest-spacer-service.c decodes and answers one request at a time;
+ * spacetest-spacer-main.c is the helper program around it. The two heavy
+ * actions, making rooms and starting a new service, are reached through
+ * a table, so that the fuzz target (tests/fuzz/) can run the dispatch
+ * with fakes in their place.
+ */
+
+#pragma once
+
+#include <glib.h>
+#include <sys/types.h>
+
+#include "spacetest-types.h"
+
+G_BEGIN_DECLS
+
+#define SPACETEST_ROOM_TYPES \
+  (SPACETEST_NAMESPACE_TYPE_CGROUP | SPACETEST_NAMESPACE_TYPE_IPC | \
+   SPACETEST_NAMESPACE_TYPE_MNT | SPACETEST_NAMESPACE_TYPE_NET | \
+   SPACETEST_NAMESPACE_TYPE_TIME | SPACETEST_NAMESPACE_TYPE_UTS)
+#define SPACETEST_SUBSPACE_TYPES \
+  (SPACETEST_NAMESPACE_TYPE_USER | SPACETEST_NAMESPACE_TYPE_PID)
+
+typedef struct
+{
+  /* Creates namespaces of @types (a subset of SPACETEST_ROOM_TYPES)
+   * owned by the service's user namespace and appends their fds to @fds,
+   * in canonical order; on failure appends nothing. */
+  gboolean (*make_rooms)    (SpacetestNamespaceType   types,
+                             GArray                  *fds,
+                             GError                 **error);
+  /* Starts the service @exe on @sock in new namespaces @clone_flags and
+   * returns its pid, or -1 with @error set. */
+  pid_t    (*spawn_service) (const char              *exe,
+                             int                      clone_flags,
+                             int                      sock,
+                             GError                 **error);
+} SpacetestServiceActions;
+
+typedef struct
+{
+  int sock;
+  char *exe;
+  gboolean greeted;
+  GArray *subservices;   /* pids of the services it started */
+  const SpacetestServiceActions *actions;
+} SpacetestService;
+
+GVariant *_spacetest_service_error_reply (guint32            serial,
+                                          const GError      *error);
+
+/* Receives one message on @service->sock and answers it; FALSE at end of
+ * file or on a broken connection. @hangup says whether poll() saw the
+ * peer shut down: recvmsg() returns 0 both at end of file and for an
+ * empty datagram. */
+gboolean  _spacetest_service_serve_one   (SpacetestService  *service,
+                                          gboolean           hangup);
+
+G_END_DECLS

@@ -1,0 +1,554 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* fuzz-spacer-wire.c: a libFuzzer target for the spacer protocol
+ *
+ * Each input is one request datagram. It goes through a real
+ * SOCK_SEQPACKET socketpair, with file descriptors as SCM_RIGHTS when the
+ * input asks for them, into the service's own receive-and-answer step
+ * (_spacetest_service_serve_one(): _spacetest_wire_recv(), the dispatch,
+ * _spacetest_wire_send()); the reply is read back with the client's
+ * decoder, _spacetest_wire_recv(), and checked. The heavy actions —
+ * forking a child into new namespaces for "rooms", starting a new service
+ * for "subspace" — are fakes with realistic results: the fuzzer's own
+ * namespaces, its own pidfd.
+ *
+ * Input layout:
+ *   byte 0   the number of fds to attach (low four bits, 0–15; more than
+ *            SPACETEST_WIRE_MAX_FDS are truncated by the kernel)
+ *   byte 1   flags: FUZZ_GREETED, the fake actions' FUZZ_MODE,
+ *            FUZZ_HANGUP, FUZZ_OVERSIZE
+ *   rest     the datagram
+ * tests/fuzz/make-seeds writes the seed corpus in this layout.
+ *
+ * Any crash, sanitizer report, failed check, leaked memory or leaked fd
+ * (the process must have as many open fds after an input as before) ends
+ * the run.
+ *
+ * The "fuzz" suite runs it (tests/fuzz/run-fuzzer). By hand, in a build
+ * directory set up with CC=clang and -Dfuzzing=true
+ * -Db_sanitize=address,undefined -Db_lundef=false, fuzz on a copy of the
+ * seeds, so that the committed corpus does not grow:
+ *   cp -r ../tests/fuzz/corpus my-corpus
+ *   tests/fuzz/fuzz-spacer-wire -max_len=4096 -timeout=10 my-corpus
+ * and replay a saved input with: tests/fuzz/fuzz-spacer-wire FILE
+ */
+
+#include "spacetest-private.h"
+#include "spacetest-spacer-service-private.h"
+#include "spacetest-wire-private.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define FUZZ_HEADER_SIZE 2
+/* "…" in UTF-8, which ends a cut error message */
+#define ELLIPSIS_SIZE 3
+
+enum
+{
+  /* the service has had its "hello" already */
+  FUZZ_GREETED = 1 << 0,
+  /* two bits: how the fake actions behave, a FuzzMode */
+  FUZZ_MODE_SHIFT = 1,
+  FUZZ_MODE_MASK = 3 << FUZZ_MODE_SHIFT,
+  /* the client shuts down its side after the datagram */
+  FUZZ_HANGUP = 1 << 3,
+  /* the datagram is padded to one byte more than a message may have */
+  FUZZ_OVERSIZE = 1 << 4,
+};
+
+typedef enum
+{
+  /* rooms: this thread's namespaces; subspace: this process */
+  FUZZ_MODE_OK,
+  /* rooms: unshare() fails; subspace: the new service ends at once */
+  FUZZ_MODE_FAIL,
+  /* rooms: the helper child dies; subspace: the new service is gone
+   * before the service opens its pidfd */
+  FUZZ_MODE_GONE,
+  /* rooms: the child sends fds that are not namespaces; subspace: as
+   * FUZZ_MODE_OK */
+  FUZZ_MODE_ODD,
+} FuzzMode;
+
+int LLVMFuzzerInitialize (int *argc, char ***argv);
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+
+static int devnull = -1;
+static FuzzMode fake_mode;
+
+/* ---- the fake actions --------------------------------------------------- */
+
+static gboolean
+fake_make_rooms (SpacetestNamespaceType   types,
+                 GArray                  *fds,
+                 GError                 **error)
+{
+  g_autoptr(GArray) made = g_array_new (FALSE, FALSE, sizeof (int));
+
+  if (fake_mode == FUZZ_MODE_FAIL)
+    {
+      g_autofree char *list = _spacetest_types_describe (types);
+      g_autofree char *what =
+        g_strdup_printf ("create new namespaces (%s) in the spacer service",
+                         list);
+
+      _spacetest_set_error_from_errno (error, EPERM, SPACETEST_ERROR_FAILED,
+                                       what);
+      return FALSE;
+    }
+  if (fake_mode == FUZZ_MODE_GONE)
+    {
+      g_set_error_literal (error, SPACETEST_ERROR, SPACETEST_ERROR_FAILED,
+                           "The spacer service's helper process failed");
+      return FALSE;
+    }
+
+  for (int i = 0; i < SPACETEST_N_TYPES; i++)
+    {
+      int fd;
+
+      if (!(types & _spacetest_types[i]))
+        continue;
+      if (fake_mode == FUZZ_MODE_ODD)
+        fd = fcntl (devnull, F_DUPFD_CLOEXEC, 0);
+      else
+        fd = _spacetest_open_thread_ns (_spacetest_types[i], error);
+      if (fd < 0)
+        {
+          _spacetest_close_fds (made);
+          if (error != NULL && *error == NULL)
+            g_set_error_literal (error, SPACETEST_ERROR, SPACETEST_ERROR_FAILED,
+                                 g_strerror (errno));
+          return FALSE;
+        }
+      g_array_append_val (made, fd);
+    }
+
+  g_array_append_vals (fds, made->data, made->len);
+  g_array_set_size (made, 0);
+  return TRUE;
+}
+
+static pid_t
+fake_spawn_service (const char  *exe,
+                    int          clone_flags,
+                    int          sock,
+                    GError     **error)
+{
+  switch (fake_mode)
+    {
+    case FUZZ_MODE_FAIL:
+      g_set_error_literal (error, SPACETEST_ERROR,
+                           SPACETEST_ERROR_SPACER_FAILED,
+                           "A new spacer service ended before it started");
+      return -1;
+    case FUZZ_MODE_GONE:
+      /* Above any pid_max: pidfd_open() fails with ESRCH. */
+      return G_MAXINT32;
+    case FUZZ_MODE_OK:
+    case FUZZ_MODE_ODD:
+    default:
+      /* The service opens a pidfd and /proc/PID/ns/ files for it. */
+      return getpid ();
+    }
+}
+
+static const SpacetestServiceActions fake_actions = {
+  .make_rooms = fake_make_rooms,
+  .spawn_service = fake_spawn_service,
+};
+
+/* ---- checks ------------------------------------------------------------- */
+
+static int
+count_open_fds (void)
+{
+  DIR *dir = opendir ("/proc/self/fd");
+  struct dirent *entry;
+  int n = 0;
+
+  g_assert_nonnull (dir);
+  while ((entry = readdir (dir)) != NULL)
+    if (entry->d_name[0] != '.')
+      n++;
+  closedir (dir);
+  return n;
+}
+
+static void
+send_datagram (int           sock,
+               const guint8 *data,
+               gsize         size,
+               guint         n_fds)
+{
+  union {
+    char buf[CMSG_SPACE (sizeof (int) * 15)];
+    struct cmsghdr align;
+  } control;
+  struct iovec iov = { (void *) data, size };
+  struct msghdr msg = { 0, };
+  ssize_t sent;
+
+  g_assert_cmpuint (n_fds, <=, 15);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  if (n_fds > 0)
+    {
+      struct cmsghdr *cmsg;
+
+      memset (&control, 0, sizeof control);
+      msg.msg_control = control.buf;
+      msg.msg_controllen = CMSG_SPACE (sizeof (int) * n_fds);
+      cmsg = CMSG_FIRSTHDR (&msg);
+      cmsg->cmsg_level = SOL_SOCKET;
+      cmsg->cmsg_type = SCM_RIGHTS;
+      cmsg->cmsg_len = CMSG_LEN (sizeof (int) * n_fds);
+      /* The kernel installs one new fd per entry, even for repeats. */
+      for (guint i = 0; i < n_fds; i++)
+        memcpy (CMSG_DATA (cmsg) + i * sizeof (int), &devnull, sizeof (int));
+    }
+
+  sent = sendmsg (sock, &msg, MSG_NOSIGNAL);
+  g_assert_cmpint (sent, ==, (gssize) size);
+}
+
+/* What the service ought to make of the datagram, decoded on its own:
+ * NULL when it is no well-formed message. */
+static GVariant *
+parse_request (const guint8 *data,
+               gsize         size)
+{
+  GVariant *request;
+  gpointer copy;
+
+  if (size == 0 || size > SPACETEST_WIRE_MAX_SIZE)
+    return NULL;
+  copy = g_memdup2 (data, size);
+  request = g_variant_new_from_data (G_VARIANT_TYPE (SPACETEST_WIRE_TYPE),
+                                     copy, size, FALSE, g_free, copy);
+  g_variant_ref_sink (request);
+  if (!g_variant_is_normal_form (request))
+    g_clear_pointer (&request, g_variant_unref);
+  return request;
+}
+
+static guint
+n_types (guint32 types)
+{
+  guint n = 0;
+
+  for (int i = 0; i < SPACETEST_N_TYPES; i++)
+    if (types & _spacetest_types[i])
+      n++;
+  return n;
+}
+
+static void
+check_ns_fd (int                    fd,
+             SpacetestNamespaceType expected)
+{
+  SpacetestNamespaceType type = 0;
+  guint64 dev, ino;
+  int errsv;
+
+  g_assert_true (_spacetest_fd_is_ns (fd, &type, &dev, &ino, &errsv));
+  g_assert_cmphex (type, ==, expected);
+}
+
+static void
+check_error_reply (GVariant *params,
+                   GArray   *fds)
+{
+  const char *domain, *text;
+  gint32 code;
+
+  g_assert_cmpuint (fds->len, ==, 0);
+  g_assert_true (g_variant_lookup (params, "domain", "&s", &domain));
+  g_assert_true (g_variant_lookup (params, "code", "i", &code));
+  g_assert_true (g_variant_lookup (params, "message", "&s", &text));
+  g_assert_cmpstr (domain, ==, g_quark_to_string (SPACETEST_ERROR));
+  g_assert_cmpstr (text, !=, "");
+  /* bounded: at most SPACETEST_WIRE_MAX_TEXT bytes and an ellipsis */
+  g_assert_cmpuint (strlen (text), <=, SPACETEST_WIRE_MAX_TEXT + ELLIPSIS_SIZE);
+}
+
+static void
+check_rooms_reply (GVariant *request_params,
+                   GVariant *params,
+                   GArray   *fds)
+{
+  g_autoptr(GVariant) handles = NULL;
+  guint32 types = 0;
+
+  g_assert_true (g_variant_lookup (request_params, "types", "u", &types));
+  g_assert_cmphex (types, !=, 0);
+  g_assert_cmphex (types & ~(guint32) SPACETEST_ROOM_TYPES, ==, 0);
+  g_assert_true (fake_mode == FUZZ_MODE_OK || fake_mode == FUZZ_MODE_ODD);
+
+  handles = g_variant_lookup_value (params, "namespaces",
+                                    G_VARIANT_TYPE ("ah"));
+  g_assert_nonnull (handles);
+  g_assert_cmpuint (g_variant_n_children (handles), ==, n_types (types));
+  g_assert_cmpuint (fds->len, ==, n_types (types));
+
+  for (int i = 0, k = 0; i < SPACETEST_N_TYPES; i++)
+    {
+      gint32 handle;
+
+      if (!(types & _spacetest_types[i]))
+        continue;
+      g_variant_get_child (handles, k, "h", &handle);
+      g_assert_cmpint (handle, ==, k);
+      if (fake_mode == FUZZ_MODE_OK)
+        check_ns_fd (g_array_index (fds, int, k), _spacetest_types[i]);
+      k++;
+    }
+}
+
+static int
+reply_fd (GVariant   *params,
+          const char *key,
+          GArray     *fds,
+          guint      *seen)
+{
+  gint32 handle;
+
+  g_assert_true (g_variant_lookup (params, key, "h", &handle));
+  g_assert_cmpint (handle, >=, 0);
+  g_assert_cmpint (handle, <, (gint32) fds->len);
+  g_assert_false (*seen & (1u << handle));
+  *seen |= 1u << handle;
+  return g_array_index (fds, int, handle);
+}
+
+static void
+check_subspace_reply (GVariant *request_params,
+                      GVariant *params,
+                      GArray   *fds)
+{
+  guint32 types = 0;
+  guint seen = 0;
+  guint expected = 2;
+  struct stat st;
+
+  g_assert_true (g_variant_lookup (request_params, "types", "u", &types));
+  g_assert_cmphex (types, !=, 0);
+  g_assert_cmphex (types & ~(guint32) SPACETEST_SUBSPACE_TYPES, ==, 0);
+  g_assert_true (fake_mode == FUZZ_MODE_OK || fake_mode == FUZZ_MODE_ODD);
+
+  g_assert_no_errno (fstat (reply_fd (params, "socket", fds, &seen), &st));
+  g_assert_true (S_ISSOCK (st.st_mode));
+  reply_fd (params, "pidfd", fds, &seen);
+  if (types & SPACETEST_NAMESPACE_TYPE_USER)
+    {
+      check_ns_fd (reply_fd (params, "user", fds, &seen),
+                   SPACETEST_NAMESPACE_TYPE_USER);
+      expected++;
+    }
+  else
+    g_assert_false (g_variant_lookup (params, "user", "h", NULL));
+  if (types & SPACETEST_NAMESPACE_TYPE_PID)
+    {
+      check_ns_fd (reply_fd (params, "pid", fds, &seen),
+                   SPACETEST_NAMESPACE_TYPE_PID);
+      expected++;
+    }
+  else
+    g_assert_false (g_variant_lookup (params, "pid", "h", NULL));
+  g_assert_cmpuint (fds->len, ==, expected);
+}
+
+/* Checks the reply to @request (NULL: a malformed datagram), which the
+ * service answered with @greeted before and @service->greeted after. */
+static void
+check_reply (GVariant         *reply,
+             GArray           *fds,
+             GVariant         *request,
+             guint             n_in_fds,
+             gboolean          greeted,
+             SpacetestService *service)
+{
+  g_autoptr(GVariant) params = NULL;
+  g_autoptr(GVariant) request_params = NULL;
+  const char *name, *request_name = NULL;
+  guint32 serial, request_serial = 0;
+
+  g_variant_get (reply, "(u&s@a{sv})", &serial, &name, &params);
+  if (request != NULL)
+    g_variant_get (request, "(u&s@a{sv})", &request_serial, &request_name,
+                   &request_params);
+  g_assert_cmpuint (serial, ==, request_serial);
+
+  if (strcmp (name, "error") == 0)
+    {
+      check_error_reply (params, fds);
+      g_assert_cmpint (service->greeted, ==, greeted);
+      return;
+    }
+
+  g_assert_cmpstr (name, ==, "ok");
+  g_assert_nonnull (request);
+  g_assert_cmpuint (n_in_fds, ==, 0);
+
+  if (strcmp (request_name, "hello") == 0)
+    {
+      guint32 version = 0;
+
+      g_assert_true (g_variant_lookup (request_params, "version", "u",
+                                       &version));
+      g_assert_cmpuint (version, ==, SPACETEST_WIRE_VERSION);
+      g_assert_true (g_variant_lookup (params, "version", "u", &version));
+      g_assert_cmpuint (version, ==, SPACETEST_WIRE_VERSION);
+      g_assert_cmpuint (fds->len, ==, 0);
+      g_assert_true (service->greeted);
+      return;
+    }
+
+  g_assert_true (greeted);
+  g_assert_true (service->greeted);
+  if (strcmp (request_name, "rooms") == 0)
+    check_rooms_reply (request_params, params, fds);
+  else if (strcmp (request_name, "subspace") == 0)
+    check_subspace_reply (request_params, params, fds);
+  else
+    g_error ("an \"ok\" reply to a \"%s\" request", request_name);
+}
+
+/* Serves what the client sent, as the service's main loop does: poll,
+ * then one message per POLLIN. Returns the number of replies. */
+static guint
+serve (SpacetestService *service,
+       gboolean          hangup_sent)
+{
+  guint served = 0;
+
+  for (;;)
+    {
+      struct pollfd pfd = { service->sock, POLLIN | POLLRDHUP, 0 };
+      gboolean hangup;
+
+      g_assert_cmpint (poll (&pfd, 1, 0), ==, 1);
+      hangup = (pfd.revents & (POLLHUP | POLLRDHUP | POLLERR)) != 0;
+      g_assert_cmpint (hangup, ==, hangup_sent);
+
+      if (!_spacetest_service_serve_one (service, hangup))
+        {
+          /* Only at the end of file: the service answers everything. */
+          if (!hangup)
+            g_error ("The service stopped serving before the end of file "
+                     "(a reply it could not send?)");
+          return served;
+        }
+      served++;
+      if (!hangup)
+        {
+          /* one datagram, one reply; nothing more to read */
+          g_assert_cmpint (poll (&pfd, 1, 0), ==, 0);
+          return served;
+        }
+      g_assert_cmpuint (served, ==, 1);
+    }
+}
+
+/* ---- the target --------------------------------------------------------- */
+
+int
+LLVMFuzzerInitialize (int    *argc,
+                      char ***argv)
+{
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL |
+                          G_LOG_LEVEL_WARNING);
+  devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
+  g_assert_cmpint (devnull, >=, 0);
+  return 0;
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data,
+                        size_t         size)
+{
+  g_autoptr(GVariant) request = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GArray) reply_fds = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *padded = NULL;
+  SpacetestService service = { 0, };
+  const guint8 *datagram;
+  gsize datagram_size;
+  guint n_fds, flags, served;
+  gboolean greeted, hangup, eof;
+  int fds_before = count_open_fds ();
+  int pair[2];
+
+  if (size < FUZZ_HEADER_SIZE)
+    return -1;   /* not worth adding to the corpus */
+
+  n_fds = data[0] & 0x0f;
+  flags = data[1];
+  greeted = (flags & FUZZ_GREETED) != 0;
+  hangup = (flags & FUZZ_HANGUP) != 0;
+  fake_mode = (flags & FUZZ_MODE_MASK) >> FUZZ_MODE_SHIFT;
+  datagram = data + FUZZ_HEADER_SIZE;
+  datagram_size = size - FUZZ_HEADER_SIZE;
+  if (flags & FUZZ_OVERSIZE)
+    {
+      padded = g_malloc0 (SPACETEST_WIRE_MAX_SIZE + 1);
+      memcpy (padded, datagram, MIN (datagram_size, SPACETEST_WIRE_MAX_SIZE));
+      datagram = padded;
+      datagram_size = SPACETEST_WIRE_MAX_SIZE + 1;
+    }
+  if (n_fds <= SPACETEST_WIRE_MAX_FDS)
+    request = parse_request (datagram, datagram_size);
+
+  g_assert_no_errno (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+                                 pair));
+  g_assert_no_errno (fcntl (pair[0], F_SETFL, O_NONBLOCK));
+  send_datagram (pair[0], datagram, datagram_size, n_fds);
+  if (hangup)
+    g_assert_no_errno (shutdown (pair[0], SHUT_WR));
+
+  service.sock = pair[1];
+  service.exe = (char *) "/nonexistent/spacetest-spacer";
+  service.greeted = greeted;
+  service.subservices = g_array_new (FALSE, FALSE, sizeof (pid_t));
+  service.actions = &fake_actions;
+
+  served = serve (&service, hangup);
+
+  /* An empty datagram just before the hang-up looks like the end of
+   * file; every other datagram has its reply. */
+  if (datagram_size == 0 && n_fds == 0 && hangup)
+    g_assert_cmpuint (served, ==, 0);
+  else
+    g_assert_cmpuint (served, ==, 1);
+
+  if (served > 0)
+    {
+      reply = _spacetest_wire_recv (pair[0], &reply_fds, &eof, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (reply);
+      check_reply (reply, reply_fds, request, n_fds, greeted, &service);
+      _spacetest_close_fds (reply_fds);
+    }
+
+  g_array_unref (service.subservices);   /* fake pids: nothing to reap */
+  close (pair[0]);
+  close (pair[1]);
+
+  if (count_open_fds () != fds_before)
+    {
+      fprintf (stderr, "fuzz-spacer-wire: %d fds open before the input, "
+               "%d after it\n", fds_before, count_open_fds ());
+      abort ();
+    }
+  return 0;
+}
