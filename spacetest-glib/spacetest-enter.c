@@ -423,10 +423,13 @@ spacetest_loopback_up (GError **error)
  *
  * Since: 0.1
  */
+#define SYSFS_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
 gboolean
 spacetest_mount_sysfs (GError **error)
 {
   struct stat st;
+  int errsv;
 
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
@@ -447,15 +450,24 @@ spacetest_mount_sysfs (GError **error)
       return FALSE;
     }
 
-  if (mount ("sysfs", "/sys", "sysfs",
-             MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+  if (mount ("sysfs", "/sys", "sysfs", SYSFS_FLAGS, NULL) == 0)
+    return TRUE;
+
+  /* The kernel refuses to mount a sysfs on a mount of the same sysfs
+   * (EBUSY): /sys already shows this network namespace, as in a new mount
+   * namespace of a root process in the host's network namespace. Detach
+   * this mount namespace's copy of /sys and mount a fresh one. */
+  errsv = errno;
+  if (errsv == EBUSY && umount2 ("/sys", MNT_DETACH) == 0)
     {
-      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
-                                       _("mount a read-only sysfs on /sys"));
-      return FALSE;
+      if (mount ("sysfs", "/sys", "sysfs", SYSFS_FLAGS, NULL) == 0)
+        return TRUE;
+      errsv = errno;
     }
 
-  return TRUE;
+  _spacetest_set_error_from_errno (error, errsv, SPACETEST_ERROR_FAILED,
+                                   _("mount a read-only sysfs on /sys"));
+  return FALSE;
 }
 
 /* ---- probing -------------------------------------------------------- */
