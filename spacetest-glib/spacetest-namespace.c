@@ -364,6 +364,28 @@ spacetest_namespace_new_for_fd (int      fd,
   return namespace_new_take_fd (dup, fd, error);
 }
 
+/* The error code for failing to open a namespace's path: a path that
+ * names nothing is not a namespace, a refusal is one, and a lack of
+ * resources (EMFILE, ENOMEM) is a plain failure. */
+static int
+path_error_code (int errsv)
+{
+  switch (errsv)
+    {
+    case EACCES:
+    case EPERM:
+      return SPACETEST_ERROR_PERMISSION_DENIED;
+    case ENOENT:
+    case ENOTDIR:
+    case ELOOP:
+    case ENAMETOOLONG:
+    case ENXIO:
+      return SPACETEST_ERROR_NOT_A_NAMESPACE;
+    default:
+      return SPACETEST_ERROR_FAILED;
+    }
+}
+
 /* Opens @path without side effects on whatever it is (no blocking on a
  * FIFO, no opening of a device): O_PATH first, reopened only once it is
  * known to be an nsfs file. */
@@ -388,7 +410,7 @@ open_ns_path (const char  *path,
                        "opened by its owner or by root)"),
                      what, path, g_strerror (errsv));
       else
-        g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_NOT_A_NAMESPACE,
+        g_set_error (error, SPACETEST_ERROR, path_error_code (errsv),
                      _("Cannot open %s '%s': %s"),
                      what, path, g_strerror (errsv));
       return -1;
@@ -408,10 +430,7 @@ open_ns_path (const char  *path,
   if (fd < 0)
     {
       errsv = errno;
-      g_set_error (error, SPACETEST_ERROR,
-                   (errsv == EACCES || errsv == EPERM)
-                     ? SPACETEST_ERROR_PERMISSION_DENIED
-                     : SPACETEST_ERROR_NOT_A_NAMESPACE,
+      g_set_error (error, SPACETEST_ERROR, path_error_code (errsv),
                    _("Cannot open %s '%s': %s"), what, path,
                    g_strerror (errsv));
       return -1;

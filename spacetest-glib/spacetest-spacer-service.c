@@ -121,8 +121,8 @@ open_child_ns (pid_t        pid,
   if (fd < 0)
     {
       g_autofree char *what = g_strdup_printf (_("open '%s'"), path);
-      _spacetest_set_error_from_errno (error, errno,
-                                       SPACETEST_ERROR_SPACER_FAILED, what);
+      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
+                                       what);
     }
   return fd;
 }
@@ -153,8 +153,7 @@ handle_subspace (SpacetestService  *service,
 
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
     {
-      _spacetest_set_error_from_errno (error, errno,
-                                       SPACETEST_ERROR_SPACER_FAILED,
+      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
                                        _("create a socket for a new spacer"));
       return NULL;
     }

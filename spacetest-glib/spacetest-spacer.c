@@ -766,7 +766,7 @@ spacetest_spacer_new (GCancellable  *cancellable,
 
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
     {
-      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_SPACER_FAILED,
+      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
                                        _("create a socket for a spacer"));
       return NULL;
     }
@@ -798,18 +798,43 @@ spacetest_spacer_new (GCancellable  *cancellable,
   return g_steal_pointer (&self);
 }
 
-static GPid
-pid_of_pidfd (int fd)
+/* The process id (in our PID namespace) of the process behind pidfd @fd:
+ * 0 once it has been reaped. */
+static gboolean
+pid_of_pidfd (int       fd,
+              GPid     *pid,
+              GError  **error)
 {
-  g_autofree char *path = g_strdup_printf ("/proc/self/fdinfo/%d", fd);
-  g_autofree char *contents = NULL;
+  char path[64];
+  char info[1024];
+  g_autofd int info_fd = -1;
   const char *line;
+  gssize len = -1;
 
-  if (!g_file_get_contents (path, &contents, NULL, NULL))
-    return 0;
-  line = strstr (contents, "\nPid:");
+  g_snprintf (path, sizeof path, "/proc/self/fdinfo/%d", fd);
+  info_fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (info_fd >= 0)
+    len = read (info_fd, info, sizeof info - 1);
+  if (len < 0)
+    {
+      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
+                                       _("identify a new spacer service"));
+      return FALSE;
+    }
+  info[len] = '\0';
+
+  line = strstr (info, "\nPid:");
+  if (line == NULL)
+    {
+      g_set_error_literal (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+                           _("The spacer sent something other than a pidfd "
+                             "for a new service"));
+      return FALSE;
+    }
+
   /* -1 once the process has been reaped */
-  return line != NULL ? (GPid) MAX (atoi (line + strlen ("\nPid:")), 0) : 0;
+  *pid = (GPid) MAX (atoi (line + strlen ("\nPid:")), 0);
+  return TRUE;
 }
 
 /* Takes the fd that @handle names out of @reply: the caller owns it now.
@@ -899,7 +924,8 @@ subspace_from_reply (SpacetestSpacer         *parent,
   self->pidfd = take_handle (reply, "pidfd", TRUE, error);
   if (self->pidfd < 0)
     return NULL;
-  self->pid = pid_of_pidfd (self->pidfd);
+  if (!pid_of_pidfd (self->pidfd, &self->pid, error))
+    return NULL;
 
   if (types & SPACETEST_NAMESPACE_TYPE_USER)
     {

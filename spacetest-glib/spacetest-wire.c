@@ -251,7 +251,7 @@ _spacetest_spawn_spacer (const char  *path,
 
   if (pipe2 (sync_pipe, O_CLOEXEC) != 0)
     {
-      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_SPACER_FAILED,
+      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
                                        _("create a pipe to start a spacer"));
       return -1;
     }
@@ -261,7 +261,7 @@ _spacetest_spawn_spacer (const char  *path,
   ready_pipe[0] = ready_pipe[1] = -1;
   if (pdeathsig && pipe2 (ready_pipe, O_CLOEXEC) != 0)
     {
-      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_SPACER_FAILED,
+      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
                                        _("create a pipe to start a spacer"));
       close (sync_pipe[0]);
       close (sync_pipe[1]);
@@ -315,7 +315,7 @@ _spacetest_spawn_spacer (const char  *path,
       _spacetest_set_error_from_errno (error, errsv,
                                        errsv == EINVAL
                                          ? SPACETEST_ERROR_NOT_SUPPORTED
-                                         : SPACETEST_ERROR_SPACER_FAILED,
+                                         : SPACETEST_ERROR_FAILED,
                                        what);
       return -1;
     }
@@ -343,7 +343,7 @@ _spacetest_spawn_spacer (const char  *path,
   if (clone_flags & CLONE_NEWUSER)
     {
       if (!_spacetest_write_id_maps (pid, geteuid (), getegid (),
-                                     SPACETEST_ERROR_SPACER_FAILED, error))
+                                     SPACETEST_ERROR_FAILED, error))
         {
           close (sync_pipe[1]);   /* the child sees EOF and exits */
           while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
