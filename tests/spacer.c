@@ -1711,12 +1711,75 @@ test_unprivileged_user_subprocess (void)
   g_print ("unprivileged-user: checked\n");
 }
 
+/* Runs the trap child of the test @name with the spacer helper @helper
+ * (NULL: the installed one). The child starts the helper as nobody
+ * ("unprivileged-user") or as root without capabilities, who may not
+ * reach it in the build tree: a checkout in a directory only its owner
+ * can enter (/root, mode 0700, or a mktemp -d directory) is closed to
+ * nobody, and to root without CAP_DAC_OVERRIDE when someone else owns it.
+ * The helper links no library of the build tree (only GLib and libc, no
+ * RUNPATH), and re-executes itself through /proc/self/exe, so a copy in
+ * a directory of its own works as well: then the child runs that, else
+ * the test skips saying why. Returns FALSE when it skipped, and in
+ * @copied whether the child ran a copy. */
+static gboolean
+run_unprivileged (const char *name,
+                  const char *helper,
+                  gboolean   *copied)
+{
+  g_autofree char *path =
+    g_strdup_printf ("/spacetest/spacer/%s/subprocess", name);
+  g_autofree char *marker = g_strdup_printf ("*%s: checked*", name);
+  gboolean as_user = g_str_equal (name, "unprivileged-user");
+  g_autofree char *reachable = NULL;
+  g_autofree char *copy_dir = NULL;
+  g_autofree char *why = NULL;
+  g_autofree char *saved = NULL;
+  gboolean set_env;
+
+  *copied = FALSE;
+  if (helper != NULL)
+    {
+      reachable = tu_reachable_path (as_user ? NOBODY : geteuid (),
+                                     as_user ? NOBODY : getegid (),
+                                     helper, &copy_dir, &why);
+      if (reachable == NULL)
+        {
+          g_test_skip (why);
+          return FALSE;
+        }
+      if (copy_dir != NULL)
+        g_test_message ("%s: running a copy, %s", why, reachable);
+    }
+
+  /* The trap child inherits our environment: GLib 2.74 has no
+   * g_test_trap_subprocess_with_envp() (2.80). So set the variable
+   * around the call, only when it must change (the only other threads
+   * are GLib's idle workers; GLib notes that setenv() is not
+   * thread-safe). */
+  saved = g_strdup (g_getenv ("SPACETEST_SPACER_PATH"));
+  set_env = reachable != NULL && g_strcmp0 (reachable, saved) != 0;
+  if (set_env)
+    g_setenv ("SPACETEST_SPACER_PATH", reachable, TRUE);
+  g_test_trap_subprocess (path, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  if (set_env && saved != NULL)
+    g_setenv ("SPACETEST_SPACER_PATH", saved, TRUE);
+  else if (set_env)
+    g_unsetenv ("SPACETEST_SPACER_PATH");
+  if (copy_dir != NULL)
+    tu_remove_copy_dir (copy_dir);
+
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout (marker);
+  *copied = copy_dir != NULL;
+  return TRUE;
+}
+
 static void
 test_unprivileged (gconstpointer data)
 {
   const char *name = data;
-  g_autofree char *path = g_strdup_printf ("/spacetest/spacer/%s/subprocess", name);
-  g_autofree char *marker = g_strdup_printf ("*%s: checked*", name);
+  gboolean copied;
 
   spacetest_test_check_leaks ();
   if (g_str_equal (name, "unprivileged-user") && !tu_uid_is_mapped (NOBODY))
@@ -1724,9 +1787,66 @@ test_unprivileged (gconstpointer data)
       g_test_skip ("no ordinary user in this user namespace");
       return;
     }
-  g_test_trap_subprocess (path, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
-  g_test_trap_assert_passed ();
-  g_test_trap_assert_stdout (marker);
+  run_unprivileged (name, g_getenv ("SPACETEST_SPACER_PATH"), &copied);
+}
+
+/* A regression test: the helper in a directory only its owner
+ * (we) can enter, as in the build tree of a checkout under /root (mode
+ * 0700) or in a mktemp -d directory, still serves nobody, from a copy.
+ * From such a checkout the unprivileged-user test takes the same way;
+ * this one makes such a directory, so it checks it from any checkout. */
+static void
+test_unprivileged_closed_dir (void)
+{
+  const char *helper = g_getenv ("SPACETEST_SPACER_PATH");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *closed = NULL;
+  g_autofree char *inside = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *why = NULL;
+  gboolean copied = FALSE;
+  gsize len = 0;
+
+  spacetest_test_check_leaks ();
+  if (!tu_uid_is_mapped (NOBODY))
+    {
+      g_test_skip ("no ordinary user in this user namespace");
+      return;
+    }
+  if (helper == NULL)
+    {
+      g_test_skip ("SPACETEST_SPACER_PATH is not set (installed helper)");
+      return;
+    }
+  /* nobody can reach "/" if we can become nobody at all */
+  if (!tu_uid_can_reach (NOBODY, NOBODY, "/", &why))
+    {
+      g_test_skip (why);
+      return;
+    }
+
+  closed = g_dir_make_tmp ("spacetest-closed-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_assert_no_errno (chmod (closed, 0700));
+  inside = g_build_filename (closed, "spacetest-spacer", NULL);
+  g_file_get_contents (helper, &contents, &len, &error);
+  g_assert_no_error (error);
+  g_file_set_contents_full (inside, contents, len, G_FILE_SET_CONTENTS_NONE,
+                            0755, &error);
+  g_assert_no_error (error);
+  g_assert_no_errno (chmod (inside, 0755));
+
+  /* closed to nobody, and the reason names the directory */
+  g_assert_false (tu_uid_can_reach (NOBODY, NOBODY, inside, &why));
+  g_test_message ("%s", why);
+  g_assert_nonnull (strstr (why, closed));
+  g_assert_nonnull (strstr (why, "closed to it"));
+
+  if (run_unprivileged ("unprivileged-user", inside, &copied))
+    g_assert_true (copied);
+
+  g_assert_no_errno (unlink (inside));
+  g_assert_no_errno (rmdir (closed));
 }
 
 /* ---- dead services ------------------------------------------------------ */
@@ -3279,6 +3399,8 @@ main (int    argc,
                         test_unprivileged);
   g_test_add_func ("/spacetest/spacer/unprivileged-user/subprocess",
                    test_unprivileged_user_subprocess);
+  g_test_add_func ("/spacetest/spacer/unprivileged-user/closed-dir",
+                   test_unprivileged_closed_dir);
 
   g_test_add_func ("/spacetest/spacer/killed", test_killed);
   g_test_add_data_func ("/spacetest/spacer/killed/sub/user-pid",

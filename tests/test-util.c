@@ -440,3 +440,236 @@ tu_fds_assert_unchanged_at (GHashTable *before,
       g_assertion_message (G_LOG_DOMAIN, file, line, func, msg);
     }
 }
+
+/* ---- added for tests that run build-tree files as another user ------ */
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/wait.h>
+
+/* What the child of tu_uid_can_reach() found. */
+typedef struct
+{
+  int step;             /* one of the REACH_ values */
+  int index;            /* REACH_ACCESS: the first prefix it could not pass */
+  int err;              /* errno */
+} ReachReport;
+
+enum
+{
+  REACH_OK,
+  REACH_SETGID,
+  REACH_SETUID,
+  REACH_CAPSET,
+  REACH_ACCESS,
+};
+
+/* The child of tu_uid_can_reach(): only async-signal-safe calls, and the
+ * raw system calls that change the credentials of the calling thread (it
+ * is the only one) without glibc's signalling of the parent's threads. */
+static void G_GNUC_NORETURN
+reach_child (int                report_fd,
+             uid_t              uid,
+             gid_t              gid,
+             char * const      *prefixes,
+             int                n_prefixes)
+{
+  struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
+  struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3] = { { 0, } };
+  ReachReport report = { REACH_OK, -1, 0 };
+
+  /* Refused where setgroups is denied (a user namespace): then the
+   * target process keeps its groups too. */
+  (void) syscall (SYS_setgroups, 0, NULL);
+
+  if (syscall (SYS_setresgid, gid, gid, gid) != 0)
+    report.step = REACH_SETGID;
+  else if (syscall (SYS_setresuid, uid, uid, uid) != 0)
+    report.step = REACH_SETUID;
+  /* Empty the permitted set too: access() checks a real uid 0 with the
+   * permitted capabilities. */
+  else if (syscall (SYS_capset, &header, caps) != 0)
+    report.step = REACH_CAPSET;
+  else
+    for (int i = 0; i < n_prefixes; i++)
+      if (access (prefixes[i], X_OK) != 0)
+        {
+          report.step = REACH_ACCESS;
+          report.index = i;
+          break;
+        }
+  report.err = report.step == REACH_OK ? 0 : errno;
+
+  if (write (report_fd, &report, sizeof report) != sizeof report)
+    _exit (1);
+  _exit (0);
+}
+
+gboolean
+tu_uid_can_reach (uid_t        uid,
+                  gid_t        gid,
+                  const char  *path,
+                  char       **why)
+{
+  g_autofree char *abs_path = g_canonicalize_filename (path, NULL);
+  g_autoptr(GPtrArray) prefixes = g_ptr_array_new_with_free_func (g_free);
+  ReachReport report = { 0, };
+  gsize got = 0;
+  int fds[2];
+  int status;
+  pid_t pid;
+
+  /* "/", then every directory on the way, then @path itself */
+  g_ptr_array_add (prefixes, g_strdup ("/"));
+  for (const char *p = strchr (abs_path + 1, '/'); p != NULL;
+       p = strchr (p + 1, '/'))
+    g_ptr_array_add (prefixes, g_strndup (abs_path, p - abs_path));
+  if (strcmp (abs_path, "/") != 0)
+    g_ptr_array_add (prefixes, g_strdup (abs_path));
+
+  g_assert_no_errno (pipe2 (fds, O_CLOEXEC));
+  pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    {
+      close (fds[0]);
+      reach_child (fds[1], uid, gid, (char * const *) prefixes->pdata,
+                   (int) prefixes->len);
+    }
+  g_assert_no_errno (close (fds[1]));
+
+  while (got < sizeof report)
+    {
+      gssize n = read (fds[0], (char *) &report + got, sizeof report - got);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      g_assert_cmpint (n, >, 0);
+      got += n;
+    }
+  g_assert_no_errno (close (fds[0]));
+  while (waitpid (pid, &status, 0) < 0)
+    g_assert_cmpint (errno, ==, EINTR);
+  g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+
+  if (report.step == REACH_OK)
+    return TRUE;
+  if (why == NULL)
+    return FALSE;
+
+  switch (report.step)
+    {
+    case REACH_SETGID:
+    case REACH_SETUID:
+    case REACH_CAPSET:
+      *why = g_strdup_printf ("cannot tell whether uid %u can reach %s: "
+                              "cannot become uid %u (gid %u) without "
+                              "capabilities: %s", (guint) uid, abs_path,
+                              (guint) uid, (guint) gid,
+                              g_strerror (report.err));
+      break;
+    case REACH_ACCESS:
+      g_assert_cmpint (report.index, >=, 0);
+      g_assert_cmpint (report.index, <, (int) prefixes->len);
+      if ((guint) report.index == prefixes->len - 1)
+        *why = g_strdup_printf ("uid %u (gid %u, no capabilities) cannot "
+                                "execute %s: %s", (guint) uid, (guint) gid,
+                                abs_path, g_strerror (report.err));
+      else
+        *why = g_strdup_printf ("uid %u (gid %u, no capabilities) cannot "
+                                "reach %s: the directory %s on the way is "
+                                "closed to it (%s; a checkout in a "
+                                "directory only its owner can enter?)",
+                                (guint) uid, (guint) gid, abs_path,
+                                (const char *) prefixes->pdata[report.index],
+                                g_strerror (report.err));
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  return FALSE;
+}
+
+char *
+tu_reachable_path (uid_t        uid,
+                   gid_t        gid,
+                   const char  *path,
+                   char       **copy_dir,
+                   char       **why)
+{
+  const char *bases[] = { g_get_tmp_dir (), "/tmp", "/var/tmp" };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *why_path = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *name = g_path_get_basename (path);
+  g_autoptr(GString) why_copies = g_string_new (NULL);
+  gsize len = 0;
+
+  g_assert_nonnull (copy_dir);
+  *copy_dir = NULL;
+  if (tu_uid_can_reach (uid, gid, path, &why_path))
+    return g_strdup (path);
+
+  g_file_get_contents (path, &contents, &len, &error);
+  g_assert_no_error (error);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bases); i++)
+    {
+      g_autofree char *dir = NULL;
+      g_autofree char *copy = NULL;
+      g_autofree char *why_copy = NULL;
+      gboolean seen = FALSE;
+
+      for (gsize j = 0; j < i; j++)
+        seen = seen || g_str_equal (bases[i], bases[j]);
+      if (seen)
+        continue;
+
+      dir = g_build_filename (bases[i], "spacetest-copy-XXXXXX", NULL);
+      if (g_mkdtemp_full (dir, 0700) == NULL)
+        {
+          g_string_append_printf (why_copies, "; cannot make a directory in "
+                                  "%s: %s", bases[i], g_strerror (errno));
+          continue;
+        }
+
+      /* readable and executable by all, writable by the owner only */
+      copy = g_build_filename (dir, name, NULL);
+      g_file_set_contents_full (copy, contents, len,
+                                G_FILE_SET_CONTENTS_NONE, 0700, &error);
+      g_assert_no_error (error);
+      g_assert_no_errno (chmod (copy, 0755));
+      g_assert_no_errno (chmod (dir, 0755));
+
+      if (tu_uid_can_reach (uid, gid, copy, &why_copy))
+        {
+          if (why != NULL)
+            *why = g_steal_pointer (&why_path);
+          *copy_dir = g_steal_pointer (&dir);
+          return g_steal_pointer (&copy);
+        }
+      g_string_append_printf (why_copies, "; nor a copy: %s", why_copy);
+      tu_remove_copy_dir (dir);
+    }
+
+  if (why != NULL)
+    *why = g_strconcat (why_path, why_copies->str, NULL);
+  return NULL;
+}
+
+void
+tu_remove_copy_dir (const char *copy_dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) dir = g_dir_open (copy_dir, 0, &error);
+  const char *name;
+
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (copy_dir, name, NULL);
+
+      g_assert_no_errno (unlink (path));
+    }
+  g_assert_no_errno (rmdir (copy_dir));
+}

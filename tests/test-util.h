@@ -97,7 +97,7 @@ void     tu_drop_capabilities_except (int keep);
  * runtimes do to refuse user namespaces. Use only in a g_test_trap_subprocess() child. */
 void     tu_forbid_unshare      (void);
 
-/* ---- added for the fault tests (issue: hardening) ------------------- */
+/* ---- descriptors: limits and identities ------------------------------ */
 
 #include <sys/resource.h>
 
@@ -120,5 +120,36 @@ void     tu_fds_assert_unchanged_at (GHashTable *before,
                                      const char *file,
                                      int         line,
                                      const char *func);
+
+/* ---- added for tests that run build-tree files as another user ------ */
+
+/* Whether @uid, with group @gid, no supplementary groups and no
+ * capabilities, can reach @path: search every directory on the way and
+ * execute @path itself (search it, for a directory). Decided by trying:
+ * a forked child becomes that user and calls access(). A checkout in a
+ * directory only its owner can enter (/root, mode 0700, or a mktemp -d
+ * directory) is closed to other users, and to root without
+ * CAP_DAC_OVERRIDE when someone else owns it. On FALSE, @why (if not
+ * NULL) says which directory is closed, or why the check could not run. */
+gboolean tu_uid_can_reach       (uid_t        uid,
+                                 gid_t        gid,
+                                 const char  *path,
+                                 char       **why);
+
+/* A path of the program @path that @uid (as for tu_uid_can_reach()) can
+ * execute: @path itself, or else a copy in a new temporary directory
+ * that it can reach, returned in @copy_dir (remove it with
+ * tu_remove_copy_dir()); with a copy, @why says why @path itself would
+ * not do. Returns NULL with @why set when no copy will do either. Copy
+ * only programs that need nothing else from their tree: no RUNPATH to a
+ * library beside them, no data files found relative to them. */
+char    *tu_reachable_path      (uid_t        uid,
+                                 gid_t        gid,
+                                 const char  *path,
+                                 char       **copy_dir,
+                                 char       **why);
+
+/* Removes a directory that tu_reachable_path() made, with its copy. */
+void     tu_remove_copy_dir     (const char  *copy_dir);
 
 G_END_DECLS
