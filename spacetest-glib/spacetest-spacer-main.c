@@ -165,14 +165,16 @@ make_rooms (SpacetestNamespaceType   types,
   return TRUE;
 }
 
-/* A single-threaded parent: PR_SET_PDEATHSIG is reliable here. */
+/* A subspace's service is a fork-like copy of this one, which goes on in
+ * the same loop: no program to execute again (faster, and nothing to find
+ * by a path that a new user namespace may not be allowed to search). A
+ * single-threaded parent: PR_SET_PDEATHSIG is reliable here. */
 static pid_t
-spawn_service (const char  *exe,
-               int          clone_flags,
-               int          sock,
-               GError     **error)
+spawn_service (int      clone_flags,
+               int      sock,
+               GError **error)
 {
-  return _spacetest_spawn_spacer (exe, clone_flags, sock, TRUE, error);
+  return _spacetest_spawn_spacer (NULL, clone_flags, sock, TRUE, error);
 }
 
 static const SpacetestServiceActions real_actions = {
@@ -196,6 +198,31 @@ become_pid1 (void)
                g_strerror (errsv));
       return FALSE;
     }
+  return TRUE;
+}
+
+/* In a service that a subspace request just started (a copy of its
+ * parent, see spawn_service()): forget the parent's state and serve the
+ * new client on fd 3, as a freshly started service would. */
+static gboolean
+become_new_service (SpacetestService *service,
+                    int              *sigfd)
+{
+  sigset_t mask;
+
+  service->reborn = FALSE;
+  service->greeted = FALSE;
+  service->sock = 3;
+  /* the parent's children are not ours */
+  g_array_set_size (service->subservices, 0);
+
+  if (getpid () == 1 && !become_pid1 ())
+    return FALSE;
+
+  /* Only descriptors 0 to 3 are left: a signalfd of our own. */
+  sigemptyset (&mask);
+  sigaddset (&mask, SIGCHLD);
+  *sigfd = signalfd (-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
   return TRUE;
 }
 
@@ -236,9 +263,6 @@ main (int argc, char **argv)
     return 1;
 
   service.subservices = g_array_new (FALSE, FALSE, sizeof (pid_t));
-  service.exe = g_file_read_link ("/proc/self/exe", NULL);
-  if (service.exe == NULL)
-    return 1;
 
   sigemptyset (&mask);
   sigaddset (&mask, SIGCHLD);
@@ -246,14 +270,16 @@ main (int argc, char **argv)
   sigfd = signalfd (-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
   signal (SIGPIPE, SIG_IGN);
 
-  fds[0].fd = service.sock;
   fds[0].events = POLLIN | POLLRDHUP;
-  fds[1].fd = sigfd;
   fds[1].events = POLLIN;
 
   for (;;)
     {
-      int n = poll (fds, sigfd >= 0 ? 2 : 1, -1);
+      int n;
+
+      fds[0].fd = service.sock;
+      fds[1].fd = sigfd;
+      n = poll (fds, sigfd >= 0 ? 2 : 1, -1);
 
       if (n < 0 && errno == EINTR)
         continue;
@@ -276,6 +302,8 @@ main (int argc, char **argv)
 
           if (!_spacetest_service_serve_one (&service, hangup))
             break;
+          if (service.reborn && !become_new_service (&service, &sigfd))
+            return 1;
         }
     }
 
@@ -292,6 +320,5 @@ main (int argc, char **argv)
   g_array_set_size (service.subservices, 0);
   reap_children (&service);
   g_array_unref (service.subservices);
-  g_free (service.exe);
   return 0;
 }

@@ -33,10 +33,11 @@ typedef struct
   gboolean (*make_rooms)    (SpacetestNamespaceType   types,
                              GArray                  *fds,
                              GError                 **error);
-  /* Starts the service @exe on @sock in new namespaces @clone_flags and
-   * returns its pid, or -1 with @error set. */
-  pid_t    (*spawn_service) (const char              *exe,
-                             int                      clone_flags,
+  /* Starts a new service on @sock in new namespaces @clone_flags: a
+   * fork-like child of this one, without executing anything. Returns its
+   * pid, or -1 with @error set; in the new service it returns 0, with
+   * @sock as fd 3 and no other descriptor above 2 open. */
+  pid_t    (*spawn_service) (int                      clone_flags,
                              int                      sock,
                              GError                 **error);
 } SpacetestServiceActions;
@@ -44,16 +45,21 @@ typedef struct
 typedef struct
 {
   int sock;
-  char *exe;
   gboolean greeted;
   GArray *subservices;   /* pids of the services it started */
+  /* Set in a new service that a subspace request just started: it
+   * answers nothing of its parent's and goes on serving its own client
+   * on fd 3 (see _spacetest_service_reborn ()). */
+  gboolean reborn;
   const SpacetestServiceActions *actions;
 } SpacetestService;
 
 GVariant *_spacetest_service_error_reply (guint32            serial,
                                           const GError      *error);
 
-/* Receives one message on @service->sock and answers it; FALSE at end of
+/* Receives one message on @service->sock and answers it (unless it made
+ * a new service and now is that one: then it returns TRUE with
+ * @service->reborn set); FALSE at end of
  * file or on a broken connection. @hangup says whether poll() saw the
  * peer shut down: recvmsg() returns 0 both at end of file and for an
  * empty datagram. */

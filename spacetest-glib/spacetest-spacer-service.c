@@ -158,7 +158,13 @@ handle_subspace (SpacetestService  *service,
       return NULL;
     }
 
-  pid = service->actions->spawn_service (service->exe, flags, pair[1], error);
+  pid = service->actions->spawn_service (flags, pair[1], error);
+  if (pid == 0)
+    {
+      /* The new service: what is left of the request is its parent's. */
+      service->reborn = TRUE;
+      return NULL;
+    }
   close (pair[1]);
   if (pid < 0)
     {
@@ -278,6 +284,9 @@ _spacetest_service_serve_one (SpacetestService *service,
   else
     g_set_error (&error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
                  _("Unknown spacer request '%s'"), name);
+
+  if (service->reborn)
+    return TRUE;
 
   if (reply == NULL)
     reply = _spacetest_service_error_reply (serial, error);

@@ -48,10 +48,15 @@ GVariant *_spacetest_wire_recv (int            fd,
 
 void      _spacetest_close_fds (GArray        *fds);
 
-/* Starts the spacer service @path with the other end of a socket (@sock)
- * as fd 3, in new namespaces @clone_flags (CLONE_NEWUSER, CLONE_NEWPID,
- * CLONE_NEWNS); with CLONE_NEWUSER the caller's uid/gid map to root. Only
- * async-signal-safe calls happen in the child before execve. */
+/* Starts a spacer service with the other end of a socket (@sock) as fd
+ * 3, in new namespaces @clone_flags (CLONE_NEWUSER, CLONE_NEWPID,
+ * CLONE_NEWNS); with CLONE_NEWUSER the caller's uid/gid map to root.
+ * With @path, the child executes that program, with only
+ * async-signal-safe calls before; without (a single-threaded service
+ * starting a subspace), it is a fork-like copy of the caller: the call
+ * returns 0 in it, with every descriptor above 3 closed. With
+ * @pdeathsig the child dies with its parent (a single-threaded one: the
+ * signal is tied to the parent *thread*). */
 pid_t     _spacetest_spawn_spacer (const char  *path,
                                    int          clone_flags,
                                    int          sock,

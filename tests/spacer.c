@@ -3306,6 +3306,81 @@ test_wire_long_name (void)
   raw_finish (&raw, FALSE);
 }
 
+/* A helper in a directory that only another user can enter (a checkout
+ * in someone's 0700 home, run by root): root reaches it, but root of a
+ * new user namespace cannot search a directory whose owner is not mapped
+ * there, so subspace services must not find their program by that path
+ * (a regression: every subspace failed). */
+#define OTHER_USER 4242
+
+static void
+test_subspace_closed_dir_subprocess (void)
+{
+  g_autoptr(SpacetestSpacer) spacer = NULL;
+  g_autoptr(SpacetestSpacer) user = NULL;
+  g_autoptr(SpacetestSpacer) user_pid = NULL;
+  g_autoptr(SpacetestSpacer) nested = NULL;
+  g_autoptr(GPtrArray) result = NULL;
+
+  spacetest_test_check_leaks ();
+
+  spacer = new_spacer ();
+  user = subspace (spacer, USER);
+  user_pid = subspace (spacer, USER | PID);
+  nested = subspace (user, USER | PID);
+  result = rooms (nested, NET | UTS);
+  g_assert_cmpuint (result->len, ==, 2);
+  g_print ("closed-dir: checked\n");
+}
+
+static void
+test_subspace_closed_dir (void)
+{
+  const char *helper = g_getenv ("SPACETEST_SPACER_PATH");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *closed = NULL;
+  g_autofree char *inside = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *saved = NULL;
+  gsize len = 0;
+
+  spacetest_test_check_leaks ();
+  if (helper == NULL || !tu_uid_is_mapped (OTHER_USER))
+    {
+      g_test_skip ("needs the uninstalled helper and another user");
+      return;
+    }
+
+  closed = g_dir_make_tmp ("spacetest-other-XXXXXX", &error);
+  g_assert_no_error (error);
+  inside = g_build_filename (closed, "spacetest-spacer", NULL);
+  g_file_get_contents (helper, &contents, &len, &error);
+  g_assert_no_error (error);
+  g_file_set_contents_full (inside, contents, len, G_FILE_SET_CONTENTS_NONE,
+                            0755, &error);
+  g_assert_no_error (error);
+  g_assert_no_errno (chmod (closed, 0700));
+  if (chown (closed, OTHER_USER, OTHER_USER) != 0)
+    {
+      g_test_skip_printf ("cannot give a directory to uid %d: %s", OTHER_USER,
+                          g_strerror (errno));
+    }
+  else
+    {
+      /* set around the trap: GLib 2.74 has no _with_envp form */
+      saved = g_strdup (helper);
+      g_setenv ("SPACETEST_SPACER_PATH", inside, TRUE);
+      g_test_trap_subprocess ("/spacetest/spacer/subspace/closed-dir/subprocess",
+                              0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_setenv ("SPACETEST_SPACER_PATH", saved, TRUE);
+      g_test_trap_assert_passed ();
+      g_test_trap_assert_stdout ("*closed-dir: checked*");
+    }
+
+  g_assert_no_errno (unlink (inside));
+  g_assert_no_errno (rmdir (closed));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -3367,6 +3442,10 @@ main (int    argc,
     }
   g_test_add_func ("/spacetest/spacer/subspace/nested", test_subspace_nested);
   g_test_add_func ("/spacetest/spacer/subspace/mixed", test_subspace_mixed);
+  g_test_add_func ("/spacetest/spacer/subspace/closed-dir",
+                   test_subspace_closed_dir);
+  g_test_add_func ("/spacetest/spacer/subspace/closed-dir/subprocess",
+                   test_subspace_closed_dir_subprocess);
 
   g_test_add_func ("/spacetest/spacer/rooms/all", test_rooms_all);
   g_test_add_func ("/spacetest/spacer/rooms/root", test_rooms_root);

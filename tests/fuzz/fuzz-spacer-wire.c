@@ -139,10 +139,9 @@ fake_make_rooms (SpacetestNamespaceType   types,
 }
 
 static pid_t
-fake_spawn_service (const char  *exe,
-                    int          clone_flags,
-                    int          sock,
-                    GError     **error)
+fake_spawn_service (int      clone_flags,
+                    int      sock,
+                    GError **error)
 {
   switch (fake_mode)
     {
@@ -517,7 +516,6 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     g_assert_no_errno (shutdown (pair[0], SHUT_WR));
 
   service.sock = pair[1];
-  service.exe = (char *) "/nonexistent/spacetest-spacer";
   service.greeted = greeted;
   service.subservices = g_array_new (FALSE, FALSE, sizeof (pid_t));
   service.actions = &fake_actions;
