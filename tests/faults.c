@@ -726,16 +726,6 @@ world_forget (World  *world,
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static SpacetestNamespace *
-current (SpacetestNamespaceType type)
-{
-  g_autoptr(GError) error = NULL;
-  SpacetestNamespace *ns = spacetest_namespace_new_current (type, &error);
-
-  g_assert_no_error (error);
-  return ns;
-}
-
 static SpacetestSpacer *
 new_spacer (guint timeout_ms)
 {
@@ -976,7 +966,7 @@ call_setup (Call            *call,
     }
 
   if (spec->needs & NEEDS_CURRENT_NET)
-    call->args[call->n_args++] = current (NET);
+    call->args[call->n_args++] = tu_current (NET);
 
   if (spec->needs & NEEDS_TRANSIENT)
     for (int i = 0; i < TU_N_TYPES; i++)
@@ -995,7 +985,7 @@ call_setup (Call            *call,
       call->spacer = subspace (held, USER);
       call->args[call->n_args++] =
         g_object_ref (spacetest_spacer_get_user_namespace (call->spacer));
-      call->args[call->n_args++] = current (USER);
+      call->args[call->n_args++] = tu_current (USER);
     }
 
   if (spec->needs & NEEDS_SUB_PID)
@@ -1003,7 +993,7 @@ call_setup (Call            *call,
       call->spacer = subspace (held, PID);
       call->args[call->n_args++] =
         g_object_ref (spacetest_spacer_get_pid_namespace (call->spacer));
-      call->args[call->n_args++] = current (PID);
+      call->args[call->n_args++] = tu_current (PID);
     }
 
   if (spec->needs & NEEDS_SPACER)

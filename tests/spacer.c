@@ -100,16 +100,6 @@ close_spacer (SpacetestSpacer *spacer)
 }
 
 static SpacetestNamespace *
-current (SpacetestNamespaceType type)
-{
-  g_autoptr(GError) error = NULL;
-  SpacetestNamespace *ns = spacetest_namespace_new_current (type, &error);
-
-  g_assert_no_error (error);
-  return ns;
-}
-
-static SpacetestNamespace *
 owner_of (SpacetestNamespace *ns)
 {
   g_autoptr(GError) error = NULL;
@@ -981,8 +971,8 @@ test_subspace (gconstpointer data)
   SpacetestNamespaceType types = GPOINTER_TO_UINT (data);
   g_autoptr(SpacetestSpacer) spacer = NULL;
   g_autoptr(SpacetestSpacer) sub = NULL;
-  g_autoptr(SpacetestNamespace) our_user = current (USER);
-  g_autoptr(SpacetestNamespace) our_pid = current (PID);
+  g_autoptr(SpacetestNamespace) our_user = tu_current (USER);
+  g_autoptr(SpacetestNamespace) our_pid = tu_current (PID);
   g_auto(GStrv) our_levels = nspids (getpid ());
   GPid sub_pid;
 
@@ -1008,8 +998,8 @@ test_subspace_nested (void)
 {
   g_autoptr(SpacetestSpacer) spacer = NULL;
   SpacetestSpacer *levels[4] = { NULL, };
-  g_autoptr(SpacetestNamespace) our_user = current (USER);
-  g_autoptr(SpacetestNamespace) our_pid = current (PID);
+  g_autoptr(SpacetestNamespace) our_user = tu_current (USER);
+  g_autoptr(SpacetestNamespace) our_pid = tu_current (PID);
   g_auto(GStrv) our_levels = nspids (getpid ());
   GPid pids[4] = { 0, };
 
@@ -1063,7 +1053,7 @@ test_subspace_mixed (void)
   g_autoptr(SpacetestSpacer) spacer = NULL;
   g_autoptr(SpacetestSpacer) user_sub = NULL;
   g_autoptr(SpacetestSpacer) pid_sub = NULL;
-  g_autoptr(SpacetestNamespace) our_pid = current (PID);
+  g_autoptr(SpacetestNamespace) our_pid = tu_current (PID);
   g_auto(GStrv) our_levels = nspids (getpid ());
 
   spacetest_test_check_leaks ();
@@ -1087,7 +1077,7 @@ check_rooms (GPtrArray          *result,
   for (guint i = 0; i < result->len; i++)
     {
       SpacetestNamespace *ns = result->pdata[i];
-      g_autoptr(SpacetestNamespace) ours = current (room_types[i]);
+      g_autoptr(SpacetestNamespace) ours = tu_current (room_types[i]);
       g_autoptr(SpacetestNamespace) owner = owner_of (ns);
 
       g_assert_true (SPACETEST_IS_NAMESPACE (ns));
@@ -1151,7 +1141,7 @@ test_rooms_root (void)
   g_autoptr(SpacetestSpacer) spacer = NULL;
   g_autoptr(GPtrArray) all = NULL;
   g_autoptr(GPtrArray) some = NULL;
-  g_autoptr(SpacetestNamespace) our_user = current (USER);
+  g_autoptr(SpacetestNamespace) our_user = tu_current (USER);
 
   spacetest_test_check_leaks ();
 
@@ -1182,7 +1172,7 @@ test_new_transient (void)
     {
       g_autoptr(GError) error = NULL;
       g_autoptr(SpacetestNamespace) ns = NULL;
-      g_autoptr(SpacetestNamespace) ours = current (room_types[i]);
+      g_autoptr(SpacetestNamespace) ours = tu_current (room_types[i]);
       g_autoptr(SpacetestNamespace) owner = NULL;
 
       ns = spacetest_spacer_new_transient (sub, room_types[i], NULL, &error);
@@ -1239,8 +1229,8 @@ test_async_subspace (void)
   g_autoptr(SpacetestSpacer) sub = NULL;
   g_autoptr(SpacetestSpacer) sub2 = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(SpacetestNamespace) our_user = current (USER);
-  g_autoptr(SpacetestNamespace) our_pid = current (PID);
+  g_autoptr(SpacetestNamespace) our_user = tu_current (USER);
+  g_autoptr(SpacetestNamespace) our_pid = tu_current (PID);
   g_auto(GStrv) our_levels = nspids (getpid ());
   g_auto(AsyncWait) wait = { 0, };
 

@@ -33,6 +33,16 @@ tu_thread_ns_inode (SpacetestNamespaceType type)
   return st.st_ino;
 }
 
+SpacetestNamespace *
+tu_current (SpacetestNamespaceType type)
+{
+  g_autoptr(GError) error = NULL;
+  SpacetestNamespace *ns = spacetest_namespace_new_current (type, &error);
+
+  g_assert_no_error (error);
+  return ns;
+}
+
 guint
 tu_count_fds (void)
 {

@@ -11,6 +11,9 @@ G_BEGIN_DECLS
  * straight from /proc/thread-self (independently of the library). */
 guint64  tu_thread_ns_inode     (SpacetestNamespaceType type);
 
+/* The calling thread's namespace of @type (fails the test on error). */
+SpacetestNamespace *tu_current  (SpacetestNamespaceType type);
+
 /* The number of open file descriptors of the process. */
 guint    tu_count_fds           (void);
 
