@@ -1,22 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* spacetest-enter.c: entering and running inside namespaces */
 
-#include "spacetest-private.h"
+#include "spacetest-namespace-private.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <net/if.h>
 #include <sched.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mount.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-#include <linux/capability.h>
 
 /**
  * SECTION:spacetest-enter
@@ -35,30 +23,6 @@
  * first use of a #GThreadPool or of GDBus), or those workers stay in the
  * test's namespaces after it ends.
  */
-
-/* The process's base mount namespace, where spacetest_mount_sysfs()
- * refuses to work: the one it started in, or the one
- * spacetest_init_user_namespace() moved it to. */
-static dev_t base_mntns_dev;
-static ino_t base_mntns_ino;
-
-static void
-record_base_mntns (void)
-{
-  struct stat st;
-
-  if (stat ("/proc/self/ns/mnt", &st) == 0)
-    {
-      base_mntns_dev = st.st_dev;
-      base_mntns_ino = st.st_ino;
-    }
-}
-
-__attribute__((constructor)) static void
-spacetest_enter_init (void)
-{
-  record_base_mntns ();
-}
 
 /**
  * spacetest_enter_transient:
@@ -267,6 +231,34 @@ spacetest_execute (SpacetestNamespace **namespaces,
     }
 }
 
+/**
+ * spacetest_namespace_execute:
+ * @self: a #SpacetestNamespace
+ * @func: (scope call): the function to run
+ * @user_data: data for @func
+ * @error: return location for a #GError
+ *
+ * Runs @func synchronously while attached to @self; see
+ * spacetest_execute().
+ *
+ * Returns: %TRUE if @func ran; %FALSE (and @func did not run) with @error
+ *   set if the switch failed
+ *
+ * Since: 0.1
+ */
+gboolean
+spacetest_namespace_execute (SpacetestNamespace  *self,
+                             SpacetestFunc        func,
+                             gpointer             user_data,
+                             GError             **error)
+{
+  g_return_val_if_fail (SPACETEST_IS_NAMESPACE (self), FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return spacetest_execute (&self, 1, func, user_data, error);
+}
+
 static gpointer
 new_thread (gpointer user_data)
 {
@@ -372,42 +364,9 @@ spacetest_thread_new (const char          *name,
 gboolean
 spacetest_loopback_up (GError **error)
 {
-  g_autofd int sock = -1;
-  struct ifreq ifr = { 0, };
-
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  /* A socket belongs to the network namespace of the thread that made it. */
-  sock = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (sock < 0)
-    {
-      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
-                                       _("open a socket to set up 'lo' in a "
-                                         "network namespace"));
-      return FALSE;
-    }
-
-  g_strlcpy (ifr.ifr_name, "lo", sizeof ifr.ifr_name);
-  if (ioctl (sock, SIOCGIFFLAGS, &ifr) != 0)
-    {
-      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
-                                       _("read the flags of 'lo' in a network "
-                                         "namespace"));
-      return FALSE;
-    }
-
-  if (ifr.ifr_flags & IFF_UP)
-    return TRUE;
-
-  ifr.ifr_flags |= IFF_UP;
-  if (ioctl (sock, SIOCSIFFLAGS, &ifr) != 0)
-    {
-      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
-                                       _("set 'lo' up in a network namespace"));
-      return FALSE;
-    }
-
-  return TRUE;
+  return _spacetest_loopback_up (error);
 }
 
 /**
@@ -423,51 +382,12 @@ spacetest_loopback_up (GError **error)
  *
  * Since: 0.1
  */
-#define SYSFS_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
-
 gboolean
 spacetest_mount_sysfs (GError **error)
 {
-  struct stat st;
-  int errsv;
-
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (stat ("/proc/thread-self/ns/mnt", &st) != 0)
-    {
-      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
-                                       _("identify the current mount "
-                                         "namespace"));
-      return FALSE;
-    }
-
-  if (st.st_dev == base_mntns_dev && st.st_ino == base_mntns_ino)
-    {
-      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT,
-                   _("Refusing to mount sysfs on /sys in the process's "
-                     "initial mount namespace: enter a transient mount "
-                     "namespace first"));
-      return FALSE;
-    }
-
-  if (mount ("sysfs", "/sys", "sysfs", SYSFS_FLAGS, NULL) == 0)
-    return TRUE;
-
-  /* The kernel refuses to mount a sysfs on a mount of the same sysfs
-   * (EBUSY): /sys already shows this network namespace, as in a new mount
-   * namespace of a root process in the host's network namespace. Detach
-   * this mount namespace's copy of /sys and mount a fresh one. */
-  errsv = errno;
-  if (errsv == EBUSY && umount2 ("/sys", MNT_DETACH) == 0)
-    {
-      if (mount ("sysfs", "/sys", "sysfs", SYSFS_FLAGS, NULL) == 0)
-        return TRUE;
-      errsv = errno;
-    }
-
-  _spacetest_set_error_from_errno (error, errsv, SPACETEST_ERROR_FAILED,
-                                   _("mount a read-only sysfs on /sys"));
-  return FALSE;
+  return _spacetest_mount_sysfs (error);
 }
 
 /* ---- probing -------------------------------------------------------- */
@@ -616,152 +536,4 @@ gboolean
 spacetest_can_create (SpacetestNamespaceType types)
 {
   return spacetest_check_can_create (types, NULL);
-}
-
-/* ---- unprivileged mode ---------------------------------------------- */
-
-static gboolean
-has_capability (int cap)
-{
-  struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
-  struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3] = { { 0, } };
-
-  if (syscall (SYS_capget, &header, caps) != 0)
-    return FALSE;
-
-  return (caps[cap / 32].effective & (1u << (cap % 32))) != 0;
-}
-
-static guint
-count_threads (void)
-{
-  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
-  guint n = 0;
-
-  if (dir == NULL)
-    return 0;
-  while (g_dir_read_name (dir) != NULL)
-    n++;
-  return n;
-}
-
-/**
- * spacetest_init_user_namespace:
- * @error: return location for a #GError
- *
- * Unprivileged mode. If the process lacks `CAP_SYS_ADMIN`, moves it into
- * a new user namespace where its uid and gid map to root, together with
- * fresh cgroup, IPC, mount (with `/` recursively private), network (with
- * `lo` up), UTS and (on Linux 5.6 and later) time namespaces owned by that
- * user namespace. From then on
- * every transient-namespace function works without privileges: the
- * process can create namespaces *and* switch back to its base ones, which
- * it could not do with host-owned ones.
- *
- * The kernel allows this only while the process has a single thread, so
- * call it first thing in main(); spacetest_test_init() does. When
- * unprivileged user namespaces are disabled (by sysctl, AppArmor, seccomp
- * or a chroot) it fails with the reason.
- *
- * Returns: %TRUE on success, or at once when the process is already
- *   privileged; %FALSE with @error set (%SPACETEST_ERROR_WRONG_THREAD when
- *   the process has more than one thread)
- *
- * Since: 0.1
- */
-gboolean
-spacetest_init_user_namespace (GError **error)
-{
-  uid_t uid = getuid ();
-  gid_t gid = getgid ();
-  guint n_threads;
-  int flags, ret;
-
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  if (has_capability (CAP_SYS_ADMIN))
-    return TRUE;
-
-  /* A thread that was just joined can stay listed (and counted by the
-   * kernel) for a moment while it finishes exiting: give it that moment. */
-  n_threads = count_threads ();
-  for (int i = 0; n_threads > 1 && i < 100; i++)
-    {
-      g_usleep (2000);
-      n_threads = count_threads ();
-    }
-  if (n_threads != 1)
-    {
-      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_WRONG_THREAD,
-                   _("Cannot create a user namespace for this process: it "
-                     "has %u threads, and the kernel allows it only to a "
-                     "single-threaded process (call "
-                     "spacetest_init_user_namespace() before starting "
-                     "threads)"), n_threads);
-      return FALSE;
-    }
-
-  /* The kernel lets a process map uid 0 of its own user namespace into a
-   * new one only if it had CAP_SETFCAP (Linux 5.12): a root process that
-   * dropped its capabilities cannot use unprivileged mode. */
-  if (uid == 0 && !has_capability (CAP_SETFCAP))
-    {
-      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PERMISSION_DENIED,
-                   _("Cannot create a user namespace for unprivileged tests: "
-                     "the process has uid 0 but lacks CAP_SYS_ADMIN and "
-                     "CAP_SETFCAP, and the kernel refuses to map uid 0 into "
-                     "a new user namespace without CAP_SETFCAP (run as an "
-                     "ordinary user, or keep the capabilities)"));
-      return FALSE;
-    }
-
-  /* A time namespace of its own too, so that threads can come back to
-   * it from transient ones; kernels before 5.6 have none. */
-  flags = CLONE_NEWUSER | CLONE_NEWCGROUP | CLONE_NEWIPC | CLONE_NEWNS |
-          CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWTIME;
-  ret = unshare (flags);
-  if (ret != 0 && errno == EINVAL)
-    {
-      flags &= ~CLONE_NEWTIME;
-      ret = unshare (flags);
-    }
-  if (ret != 0)
-    {
-      int errsv = errno;
-
-      g_set_error (error, SPACETEST_ERROR,
-                   errsv == EPERM || errsv == EACCES || errsv == ENOSPC
-                     ? SPACETEST_ERROR_PERMISSION_DENIED
-                     : SPACETEST_ERROR_NOT_SUPPORTED,
-                   _("Cannot create a user namespace for unprivileged "
-                     "tests: %s (unprivileged user namespaces may be "
-                     "disabled by the kernel.unprivileged_userns_clone or "
-                     "user.max_user_namespaces sysctls, by AppArmor's "
-                     "apparmor_restrict_unprivileged_userns, by seccomp in "
-                     "a container, or because the process is chrooted)"),
-                   g_strerror (errsv));
-      return FALSE;
-    }
-
-  /* The process is committed from here on: it is in the new namespaces
-   * whatever happens next. */
-  if (!_spacetest_write_id_maps (0, uid, gid, SPACETEST_ERROR_FAILED, error) ||
-      !_spacetest_make_root_private (error) ||
-      !spacetest_loopback_up (error))
-    return FALSE;
-
-  /* unshare() made the time namespace for children only: join it while
-   * the process still has a single thread. */
-  if (flags & CLONE_NEWTIME)
-    {
-      g_autofd int time_fd = _spacetest_open_new_ns (SPACETEST_NAMESPACE_TYPE_TIME,
-                                                     error);
-
-      if (time_fd < 0 ||
-          !_spacetest_setns (time_fd, SPACETEST_NAMESPACE_TYPE_TIME, error))
-        return FALSE;
-    }
-
-  record_base_mntns ();
-  return TRUE;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* spacetest-guard.c: SpacetestGuard, the record of a thread's switch */
 
-#include "spacetest-private.h"
+#include "spacetest-namespace-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -228,6 +228,7 @@ _spacetest_guard_enter (SpacetestNamespace **namespaces,
       by_type[_spacetest_type_index (type)] = namespaces[i];
     }
 
+  _spacetest_note_base_mntns ();
   self = g_object_new (SPACETEST_TYPE_GUARD, NULL);
   self->types = types;
 
@@ -289,6 +290,7 @@ _spacetest_guard_new_unshare (SpacetestNamespaceType   types,
   for (int i = 0; i < SPACETEST_N_TYPES; i++)
     fds[i] = -1;
 
+  _spacetest_note_base_mntns ();
   self = g_object_new (SPACETEST_TYPE_GUARD, NULL);
 
   for (int i = 0; i < SPACETEST_N_TYPES; i++)
@@ -321,18 +323,7 @@ _spacetest_guard_new_unshare (SpacetestNamespaceType   types,
   for (int i = 0; i < SPACETEST_N_TYPES; i++)
     self->orig_fds[i] = fds[i];
 
-  if (types & SPACETEST_NAMESPACE_TYPE_MNT)
-    {
-      if (!_spacetest_make_root_private (error))
-        goto undo;
-      if ((flags & SPACETEST_TRANSIENT_MOUNT_SYSFS) &&
-          !spacetest_mount_sysfs (error))
-        goto undo;
-    }
-
-  if ((types & SPACETEST_NAMESPACE_TYPE_NET) &&
-      (flags & SPACETEST_TRANSIENT_LOOPBACK_UP) &&
-      !spacetest_loopback_up (error))
+  if (!_spacetest_setup_new_namespaces (types, flags, error))
     goto undo;
 
   for (int i = 0; i < SPACETEST_N_TYPES; i++)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* spacetest-namespace.c: SpacetestNamespace, a reference to one namespace */
 
-#include "spacetest-private.h"
+#include "spacetest-namespace-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -557,18 +557,7 @@ transient_create (TransientData  *data,
       return FALSE;
     }
 
-  if (data->type == SPACETEST_NAMESPACE_TYPE_MNT)
-    {
-      if (!_spacetest_make_root_private (error))
-        return FALSE;
-      if ((data->flags & SPACETEST_TRANSIENT_MOUNT_SYSFS) &&
-          !spacetest_mount_sysfs (error))
-        return FALSE;
-    }
-
-  if (data->type == SPACETEST_NAMESPACE_TYPE_NET &&
-      (data->flags & SPACETEST_TRANSIENT_LOOPBACK_UP) &&
-      !spacetest_loopback_up (error))
+  if (!_spacetest_setup_new_namespaces (data->type, data->flags, error))
     return FALSE;
 
   data->fd = _spacetest_open_new_ns (data->type, error);
@@ -1021,32 +1010,4 @@ spacetest_namespace_enter (SpacetestNamespace  *self,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   return _spacetest_guard_enter (&self, 1, error);
-}
-
-/**
- * spacetest_namespace_execute:
- * @self: a #SpacetestNamespace
- * @func: (scope call): the function to run
- * @user_data: data for @func
- * @error: return location for a #GError
- *
- * Runs @func synchronously while attached to @self; see
- * spacetest_execute().
- *
- * Returns: %TRUE if @func ran; %FALSE (and @func did not run) with @error
- *   set if the switch failed
- *
- * Since: 0.1
- */
-gboolean
-spacetest_namespace_execute (SpacetestNamespace  *self,
-                             SpacetestFunc        func,
-                             gpointer             user_data,
-                             GError             **error)
-{
-  g_return_val_if_fail (SPACETEST_IS_NAMESPACE (self), FALSE);
-  g_return_val_if_fail (func != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  return spacetest_execute (&self, 1, func, user_data, error);
 }

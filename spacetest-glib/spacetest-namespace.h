@@ -13,10 +13,6 @@
 
 G_BEGIN_DECLS
 
-#ifndef __GTK_DOC_IGNORE__
-typedef struct _SpacetestGuard SpacetestGuard;
-#endif
-
 /**
  * SPACETEST_TYPE_NAMESPACE:
  *

@@ -12,7 +12,7 @@
  * requests are decoded and answered in spacetest-spacer-service.c.
  */
 
-#include "spacetest-private.h"
+#include "spacetest-kernel-private.h"
 #include "spacetest-spacer-service-private.h"
 #include "spacetest-wire-private.h"
 
@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -66,11 +65,9 @@ rooms_child (SpacetestNamespaceType types,
       _spacetest_set_error_from_errno (&error, errsv, SPACETEST_ERROR_FAILED,
                                        what);
     }
-  else if ((types & SPACETEST_NAMESPACE_TYPE_MNT) &&
-           !_spacetest_make_root_private (&error))
-    ;
-  else if ((types & SPACETEST_NAMESPACE_TYPE_NET) &&
-           !spacetest_loopback_up (&error))
+  else if (!_spacetest_setup_new_namespaces (types,
+                                             SPACETEST_TRANSIENT_LOOPBACK_UP,
+                                             &error))
     ;
   else
     for (int i = 0; i < SPACETEST_N_TYPES; i++)
@@ -185,20 +182,16 @@ static const SpacetestServiceActions real_actions = {
 static gboolean
 become_pid1 (void)
 {
-  /* Our own /proc, or it shows the parent namespace's processes; and
-   * that only after / is private, or it would replace the host's. */
-  if (mount ("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-      mount ("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-             NULL) != 0)
-    {
-      int errsv = errno;
+  g_autoptr(GError) error = NULL;
 
-      fprintf (stderr,
-               _("spacetest-spacer: cannot set up /proc as PID 1: %s\n"),
-               g_strerror (errsv));
-      return FALSE;
-    }
-  return TRUE;
+  /* Our own /proc, or it shows the parent namespace's processes. */
+  if (_spacetest_setup_new_namespaces (SPACETEST_NAMESPACE_TYPE_MNT,
+                                       SPACETEST_SETUP_MOUNT_PROC, &error))
+    return TRUE;
+
+  fprintf (stderr, _("spacetest-spacer: cannot set up /proc as PID 1: %s\n"),
+           error->message);
+  return FALSE;
 }
 
 /* In a service that a subspace request just started (a copy of its

@@ -9,7 +9,7 @@
  * with fake actions.
  */
 
-#include "spacetest-private.h"
+#include "spacetest-kernel-private.h"
 #include "spacetest-spacer-service-private.h"
 #include "spacetest-wire-private.h"
 

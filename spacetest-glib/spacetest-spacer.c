@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* spacetest-spacer.c: SpacetestSpacer, the client of a spacer service */
 
-#include "spacetest-private.h"
+#include "spacetest-namespace-private.h"
 #include "spacetest-wire-private.h"
 
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* spacetest-test.c: the GTest layer */
 
-#include "spacetest-private.h"
+#include "spacetest-namespace-private.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -137,6 +137,10 @@ typedef enum
  */
 typedef void (*SpacetestFunc) (gpointer user_data);
 
+/* The object types, declared here so that each header can name the
+ * others (their G_DECLARE_FINAL_TYPE repeats these typedefs). */
+typedef struct _SpacetestGuard SpacetestGuard;
+
 SPACETEST_AVAILABLE_IN_ALL
 GQuark                 spacetest_error_quark                (void);
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* spacetest-wire.c: the spacer protocol's messages, and starting a service */
 
-#include "spacetest-private.h"
+#include "spacetest-kernel-private.h"
 #include "spacetest-wire-private.h"
 
 #include <errno.h>

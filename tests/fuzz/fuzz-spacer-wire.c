@@ -32,7 +32,7 @@
  * and replay a saved input with: tests/fuzz/fuzz-spacer-wire FILE
  */
 
-#include "spacetest-private.h"
+#include "spacetest-kernel-private.h"
 #include "spacetest-spacer-service-private.h"
 #include "spacetest-wire-private.h"
 

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* spacetest-kernel-private.h: the kernel primitives (spacetest-kernel.c),
+ * free of GObject: what the object layer and the spacer helper share */
+
+#pragma once
+
+#include <sys/types.h>
+
+#include "spacetest-util-private.h"
+
+G_BEGIN_DECLS
+
+#define SPACETEST_NSFS_MAGIC 0x6e736673
+
+/* A flag of _spacetest_setup_new_namespaces() beside the
+ * SpacetestTransientFlags: mount a new /proc (PID 1 of a new PID
+ * namespace). */
+#define SPACETEST_SETUP_MOUNT_PROC (1u << 16)
+
+pid_t       _spacetest_gettid               (void);
+
+int         _spacetest_open_thread_ns       (SpacetestNamespaceType   type,
+                                             GError                 **error);
+int         _spacetest_open_new_ns          (SpacetestNamespaceType   type,
+                                             GError                 **error);
+gboolean    _spacetest_fd_is_ns             (int                      fd,
+                                             SpacetestNamespaceType  *type,
+                                             guint64                 *dev,
+                                             guint64                 *ino,
+                                             int                     *errsv);
+gboolean    _spacetest_setns                (int                      fd,
+                                             SpacetestNamespaceType   type,
+                                             GError                 **error);
+gboolean    _spacetest_write_id_maps        (pid_t                    pid,
+                                             uid_t                    uid,
+                                             gid_t                    gid,
+                                             int                      default_code,
+                                             GError                 **error);
+
+/* The set-up of namespaces of @types that the calling thread has just
+ * made with unshare() or clone(): a new mount namespace gets / made
+ * recursively private first, then (per @flags) a new /proc
+ * (SPACETEST_SETUP_MOUNT_PROC) and a fresh sysfs
+ * (SPACETEST_TRANSIENT_MOUNT_SYSFS); a new network namespace gets lo up
+ * (SPACETEST_TRANSIENT_LOOPBACK_UP). */
+gboolean    _spacetest_setup_new_namespaces (SpacetestNamespaceType   types,
+                                             guint                    flags,
+                                             GError                 **error);
+gboolean    _spacetest_make_root_private    (GError                 **error);
+gboolean    _spacetest_loopback_up          (GError                 **error);
+gboolean    _spacetest_mount_sysfs          (GError                 **error);
+
+/* Records the process's base mount namespace, once, before the library
+ * first moves a thread; _spacetest_set_base_mntns() records it anew
+ * (after unprivileged mode moved the process). */
+void        _spacetest_note_base_mntns      (void);
+void        _spacetest_set_base_mntns       (void);
+
+G_END_DECLS
