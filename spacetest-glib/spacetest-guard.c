@@ -178,6 +178,9 @@ _spacetest_check_namespace_set (SpacetestNamespace     **namespaces,
           return FALSE;
         }
 
+      if (!_spacetest_namespace_check_usable (namespaces[i], error))
+        return FALSE;
+
       type = spacetest_namespace_get_namespace_type (namespaces[i]);
       if (type & refused)
         {

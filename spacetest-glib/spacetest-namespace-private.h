@@ -14,6 +14,8 @@ SpacetestNamespace *_spacetest_namespace_new_take_fd (int       fd,
 SpacetestNamespace *_spacetest_namespace_new_current_trusted (SpacetestNamespaceType   type,
                                                               GError                 **error);
 guint64     _spacetest_namespace_get_device (SpacetestNamespace *self);
+gboolean    _spacetest_namespace_check_usable (SpacetestNamespace  *self,
+                                               GError             **error);
 
 /* Attach the calling thread to @namespaces (canonical order); the guard
  * remembers where it was, to switch it back. */

@@ -52,6 +52,7 @@ struct _SpacetestNamespace
   SpacetestNamespaceType type;
   guint64 dev;
   guint64 ino;
+  gboolean initialized;   /* fd refers to a namespace of type */
 
   /* A transient mount namespace is kept readable from outside by an idle
    * thread that lives in it; its root is /proc/PID/task/TID/root. */
@@ -62,10 +63,16 @@ struct _SpacetestNamespace
   char *root_path;
 };
 
-G_DEFINE_FINAL_TYPE (SpacetestNamespace, spacetest_namespace, G_TYPE_OBJECT)
+static void spacetest_namespace_initable_iface_init (GInitableIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (SpacetestNamespace, spacetest_namespace,
+                               G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE,
+                                                      spacetest_namespace_initable_iface_init))
 
 enum {
   PROP_0,
+  PROP_FD,
   PROP_NAMESPACE_TYPE,
   PROP_INODE,
   PROP_ROOT_PATH,
@@ -121,12 +128,47 @@ spacetest_namespace_get_property (GObject    *object,
 }
 
 static void
+spacetest_namespace_set_property (GObject      *object,
+                                  guint         prop_id,
+                                  const GValue *value,
+                                  GParamSpec   *pspec)
+{
+  SpacetestNamespace *self = SPACETEST_NAMESPACE (object);
+
+  switch (prop_id)
+    {
+    case PROP_FD:
+      self->fd = g_value_get_int (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 spacetest_namespace_class_init (SpacetestNamespaceClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->finalize = spacetest_namespace_finalize;
   object_class->get_property = spacetest_namespace_get_property;
+  object_class->set_property = spacetest_namespace_set_property;
+
+  /**
+   * SpacetestNamespace:fd:
+   *
+   * A file descriptor of a namespace, which the object takes ownership
+   * of, for g_initable_new(); the spacetest_namespace_new…() functions
+   * are the usual way to make one. An object made without it, or whose
+   * g_initable_init() failed, refers to no namespace: every call that
+   * needs one fails with %SPACETEST_ERROR_INVALID_ARGUMENT.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_FD] =
+    g_param_spec_int ("fd", NULL, NULL, -1, G_MAXINT, -1,
+                      G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY |
+                      G_PARAM_STATIC_STRINGS);
 
   /**
    * SpacetestNamespace:namespace-type:
@@ -178,21 +220,28 @@ spacetest_namespace_init (SpacetestNamespace *self)
   g_cond_init (&self->keeper_cond);
 }
 
-/* Takes ownership of @fd (closed on error too); messages call it
- * @shown_fd, the number the caller knows it by. */
-static SpacetestNamespace *
-namespace_new_take_fd (int       fd,
-                       int       shown_fd,
-                       GError  **error)
+/* Checks that the object's fd refers to a namespace and records which;
+ * messages call the fd @shown_fd, the number the caller knows it by. */
+static gboolean
+namespace_check_fd (SpacetestNamespace  *self,
+                    int                  shown_fd,
+                    GError             **error)
 {
-  g_autofd int owned = fd;
-  SpacetestNamespaceType type = 0;
-  guint64 dev = 0, ino = 0;
   int errsv = 0;
-  SpacetestNamespace *self;
 
-  if (!_spacetest_fd_is_ns (owned, &type, &dev, &ino, &errsv))
+  if (self->fd < 0)
     {
+      g_set_error_literal (error, SPACETEST_ERROR,
+                           SPACETEST_ERROR_INVALID_ARGUMENT,
+                           _("A SpacetestNamespace needs the file descriptor "
+                             "of a namespace (its fd property)"));
+      return FALSE;
+    }
+
+  if (!_spacetest_fd_is_ns (self->fd, &self->type, &self->dev, &self->ino,
+                            &errsv))
+    {
+      self->type = SPACETEST_NAMESPACE_TYPE_NONE;
       if (errsv != 0)
         g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_NOT_A_NAMESPACE,
                      _("File descriptor %d does not refer to a namespace: %s"),
@@ -201,16 +250,60 @@ namespace_new_take_fd (int       fd,
         g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_NOT_A_NAMESPACE,
                      _("File descriptor %d does not refer to a namespace "
                        "(not an nsfs file)"), shown_fd);
-      return NULL;
+      return FALSE;
     }
 
-  self = g_object_new (SPACETEST_TYPE_NAMESPACE, NULL);
-  self->fd = g_steal_fd (&owned);
-  self->type = type;
-  self->dev = dev;
-  self->ino = ino;
+  self->initialized = TRUE;
+  return TRUE;
+}
 
-  return self;
+static gboolean
+spacetest_namespace_initable_init (GInitable     *initable,
+                                   GCancellable  *cancellable,
+                                   GError       **error)
+{
+  SpacetestNamespace *self = SPACETEST_NAMESPACE (initable);
+
+  if (self->initialized)
+    return TRUE;
+  return namespace_check_fd (self, self->fd, error);
+}
+
+static void
+spacetest_namespace_initable_iface_init (GInitableIface *iface)
+{
+  iface->init = spacetest_namespace_initable_init;
+}
+
+/* The one constructor: takes ownership of @fd (closed on error too). */
+static SpacetestNamespace *
+namespace_new_take_fd (int       fd,
+                       int       shown_fd,
+                       GError  **error)
+{
+  g_autoptr(SpacetestNamespace) self =
+    g_object_new (SPACETEST_TYPE_NAMESPACE, "fd", fd, NULL);
+
+  if (!namespace_check_fd (self, shown_fd, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+/* Fails unless @self refers to a namespace: an object made with
+ * g_object_new() and no fd, or whose initialisation failed, does not. */
+gboolean
+_spacetest_namespace_check_usable (SpacetestNamespace  *self,
+                                   GError             **error)
+{
+  if (self->initialized)
+    return TRUE;
+
+  g_set_error_literal (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT,
+                       _("The SpacetestNamespace refers to no namespace: "
+                         "make one with a spacetest_namespace_new…() "
+                         "function or g_initable_new()"));
+  return FALSE;
 }
 
 /* Takes ownership of @fd (closed on error too). */
@@ -244,11 +337,11 @@ _spacetest_namespace_new_current_trusted (SpacetestNamespaceType   type,
       return NULL;
     }
 
-  self = g_object_new (SPACETEST_TYPE_NAMESPACE, NULL);
-  self->fd = fd;
+  self = g_object_new (SPACETEST_TYPE_NAMESPACE, "fd", fd, NULL);
   self->type = type;
   self->dev = st.st_dev;
   self->ino = st.st_ino;
+  self->initialized = TRUE;
   return self;
 }
 
@@ -702,6 +795,7 @@ spacetest_namespace_new_transient (SpacetestNamespaceType    type,
       return NULL;
     }
   ns->fd = data.fd;
+  ns->initialized = TRUE;
 
   return g_steal_pointer (&kept);
 }
@@ -744,6 +838,9 @@ spacetest_namespace_dup_fd (SpacetestNamespace  *self,
 
   g_return_val_if_fail (SPACETEST_IS_NAMESPACE (self), -1);
   g_return_val_if_fail (error == NULL || *error == NULL, -1);
+
+  if (!_spacetest_namespace_check_usable (self, error))
+    return -1;
 
   fd = fcntl (self->fd, F_DUPFD_CLOEXEC, 3);
   if (fd < 0)
@@ -945,6 +1042,9 @@ spacetest_namespace_get_owner (SpacetestNamespace  *self,
   g_return_val_if_fail (SPACETEST_IS_NAMESPACE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  if (!_spacetest_namespace_check_usable (self, error))
+    return NULL;
+
   return ns_ioctl (self, NS_GET_USERNS, _("owning user namespace"), error);
 }
 
@@ -969,6 +1069,9 @@ spacetest_namespace_get_parent (SpacetestNamespace  *self,
 {
   g_return_val_if_fail (SPACETEST_IS_NAMESPACE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!_spacetest_namespace_check_usable (self, error))
+    return NULL;
 
   if (self->type != SPACETEST_NAMESPACE_TYPE_USER &&
       self->type != SPACETEST_NAMESPACE_TYPE_PID)

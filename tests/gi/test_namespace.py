@@ -168,6 +168,61 @@ class OpenNamespaceTests(testutil.TestCase):
                                   pid, NamespaceType.NET)
 
 
+class ConstructionTests(testutil.TestCase):
+    """Objects made the GObject way, as bindings can: never half-made."""
+
+    def test_new_without_fd(self):
+        ns = Spacetest.Namespace()
+        self.assertEqual(ns.get_fd(), -1)
+        self.assertEqual(ns.get_namespace_type(), NamespaceType.NONE)
+        self.assertFalse(ns.is_current())
+        # g_initable_init() says why, and so does every call needing one
+        self.assertSpacetestError(Error.INVALID_ARGUMENT, ns.init, None)
+        self.assertSpacetestError(Error.INVALID_ARGUMENT, ns.enter)
+        self.assertSpacetestError(Error.INVALID_ARGUMENT, ns.dup_fd)
+        self.assertSpacetestError(Error.INVALID_ARGUMENT, ns.get_owner)
+        self.assertSpacetestError(Error.INVALID_ARGUMENT, ns.get_parent)
+        self.assertSpacetestError(Error.INVALID_ARGUMENT, ns.execute,
+                                  lambda *args: None)
+        self.assertSpacetestError(Error.INVALID_ARGUMENT,
+                                  Spacetest.execute, [ns], lambda *a: None)
+
+    def test_new_with_fd(self):
+        fd = os.open('/proc/thread-self/ns/uts', os.O_RDONLY | os.O_CLOEXEC)
+        # the object takes ownership of the descriptor, as GSocket does
+        ns = Spacetest.Namespace(fd=fd)
+        self.assertTrue(ns.init(None))
+        self.assertEqual(ns.get_fd(), fd)
+        self.assertEqual(ns.get_namespace_type(), NamespaceType.UTS)
+        self.assertEqual(ns.get_inode(), os.fstat(fd).st_ino)
+        self.assertTrue(ns.is_current())
+        guard = ns.enter()
+        guard.restore()
+        del guard, ns
+        with self.assertRaises(OSError):
+            os.fstat(fd)
+
+    def test_empty_guard(self):
+        # a guard that switched nothing has nothing to undo
+        guard = Spacetest.Guard()
+        self.assertFalse(guard.is_restored())
+        self.assertEqual(guard.get_namespace_types(), NamespaceType.NONE)
+        self.assertIsNone(guard.get_namespace(NamespaceType.NET))
+        self.assertTrue(guard.restore())
+        self.assertTrue(guard.is_restored())
+
+    def test_new_with_other_fd(self):
+        read_end, write_end = os.pipe2(os.O_CLOEXEC)
+        os.close(write_end)
+        ns = Spacetest.Namespace(fd=read_end)
+        self.assertSpacetestError(Error.NOT_A_NAMESPACE, ns.init, None)
+        self.assertSpacetestError(Error.INVALID_ARGUMENT, ns.enter)
+        del ns
+        with self.assertRaises(OSError):
+            os.fstat(read_end)
+
+
+
 class TransientNamespaceTests(testutil.TestCase):
 
     def test_net(self):
