@@ -71,13 +71,8 @@ spacetest_enter_transient (SpacetestNamespaceType    types,
       return NULL;
     }
 
-  if ((flags & ~(SPACETEST_TRANSIENT_LOOPBACK_UP |
-                 SPACETEST_TRANSIENT_MOUNT_SYSFS)) != 0)
-    {
-      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT,
-                   _("Unknown transient flags 0x%x"), (guint) flags);
-      return NULL;
-    }
+  if (!_spacetest_check_transient_flags (flags, error))
+    return NULL;
 
   return _spacetest_guard_new_unshare (types, flags, error);
 }
@@ -93,23 +88,16 @@ typedef struct
   /* for spacetest_execute() */
   SpacetestFunc func;
   gpointer user_data;
-
-  /* for spacetest_thread_new() */
-  GThreadFunc thread_func;
-  GMutex lock;
-  GCond cond;
-  gboolean attached;
-  gboolean done;
-
-  GError *error;
 } AttachData;
 
 /* Attaches the calling (new) thread; there is nothing to undo on
  * failure, since the thread then ends without running anything. */
 static gboolean
-attach_thread (AttachData  *data,
-               GError     **error)
+attach_thread (gpointer   user_data,
+               GError   **error)
 {
+  AttachData *data = user_data;
+
   if (data->has_mnt && unshare (CLONE_FS) != 0)
     {
       _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
@@ -134,15 +122,17 @@ attach_thread (AttachData  *data,
   return TRUE;
 }
 
-static gpointer
-execute_thread (gpointer user_data)
+/* spacetest_execute() on its throw-away thread: attach, then run. */
+static gboolean
+attach_and_run (gpointer   user_data,
+                GError   **error)
 {
   AttachData *data = user_data;
 
-  if (attach_thread (data, &data->error))
-    data->func (data->user_data);
-
-  return NULL;
+  if (!attach_thread (data, error))
+    return FALSE;
+  data->func (data->user_data);
+  return TRUE;
 }
 
 /**
@@ -194,27 +184,10 @@ spacetest_execute (SpacetestNamespace **namespaces,
 
   if (types & SPACETEST_NAMESPACE_TYPE_MNT)
     {
-      AttachData data = { 0, };
-      GThread *thread;
+      AttachData data = { namespaces, n_namespaces, TRUE, func, user_data };
 
-      data.namespaces = namespaces;
-      data.n_namespaces = n_namespaces;
-      data.has_mnt = TRUE;
-      data.func = func;
-      data.user_data = user_data;
-
-      thread = g_thread_try_new ("spacetest-execute", execute_thread, &data,
-                                 error);
-      if (thread == NULL)
-        return FALSE;
-      g_thread_join (thread);
-
-      if (data.error != NULL)
-        {
-          g_propagate_error (error, data.error);
-          return FALSE;
-        }
-      return TRUE;
+      return _spacetest_run_on_new_thread ("spacetest-execute",
+                                           attach_and_run, &data, error);
     }
   else
     {
@@ -259,26 +232,6 @@ spacetest_namespace_execute (SpacetestNamespace  *self,
   return spacetest_execute (&self, 1, func, user_data, error);
 }
 
-static gpointer
-new_thread (gpointer user_data)
-{
-  AttachData *data = user_data;
-  GThreadFunc func = data->thread_func;
-  gpointer func_data = data->user_data;
-  gboolean ok;
-
-  ok = attach_thread (data, &data->error);
-
-  g_mutex_lock (&data->lock);
-  data->attached = ok;
-  data->done = TRUE;
-  g_cond_signal (&data->cond);
-  g_mutex_unlock (&data->lock);
-  /* @data belongs to the creator again from here on. */
-
-  return ok ? func (func_data) : NULL;
-}
-
 /**
  * spacetest_thread_new:
  * @name: (nullable): a name for the thread, as for g_thread_new()
@@ -309,7 +262,6 @@ spacetest_thread_new (const char          *name,
 {
   SpacetestNamespaceType types;
   AttachData data = { 0, };
-  GThread *thread;
 
   g_return_val_if_fail (func != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -323,31 +275,10 @@ spacetest_thread_new (const char          *name,
   data.namespaces = namespaces;
   data.n_namespaces = n_namespaces;
   data.has_mnt = (types & SPACETEST_NAMESPACE_TYPE_MNT) != 0;
-  data.thread_func = func;
-  data.user_data = user_data;
-  g_mutex_init (&data.lock);
-  g_cond_init (&data.cond);
 
-  thread = g_thread_try_new (name, new_thread, &data, error);
-  if (thread != NULL)
-    {
-      g_mutex_lock (&data.lock);
-      while (!data.done)
-        g_cond_wait (&data.cond, &data.lock);
-      g_mutex_unlock (&data.lock);
-
-      if (!data.attached)
-        {
-          g_thread_join (thread);
-          thread = NULL;
-          g_propagate_error (error, g_steal_pointer (&data.error));
-        }
-    }
-
-  g_mutex_clear (&data.lock);
-  g_cond_clear (&data.cond);
-
-  return thread;
+  /* @func runs only once the thread is attached. */
+  return _spacetest_thread_start (name, attach_thread, &data, func, user_data,
+                                  error);
 }
 
 /**
@@ -392,16 +323,13 @@ spacetest_mount_sysfs (GError **error)
 
 /* ---- probing -------------------------------------------------------- */
 
-typedef struct
-{
-  SpacetestNamespaceType types;
-  GError *error;
-} ProbeData;
-
+/* On a throw-away thread: creates, enters and leaves namespaces of the
+ * types that @user_data points to. */
 static gboolean
-probe (SpacetestNamespaceType   types,
-       GError                 **error)
+probe (gpointer   user_data,
+       GError   **error)
 {
+  SpacetestNamespaceType types = *(SpacetestNamespaceType *) user_data;
   int fds[SPACETEST_N_TYPES];
   gboolean ok = TRUE;
 
@@ -450,15 +378,6 @@ probe (SpacetestNamespaceType   types,
   return ok;
 }
 
-static gpointer
-probe_thread (gpointer user_data)
-{
-  ProbeData *data = user_data;
-
-  probe (data->types, &data->error);
-  return NULL;
-}
-
 /**
  * spacetest_check_can_create:
  * @types: a set of namespace types
@@ -476,9 +395,6 @@ gboolean
 spacetest_check_can_create (SpacetestNamespaceType   types,
                             GError                 **error)
 {
-  ProbeData data = { 0, };
-  GThread *thread;
-
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (types == SPACETEST_NAMESPACE_TYPE_NONE)
@@ -504,19 +420,8 @@ spacetest_check_can_create (SpacetestNamespaceType   types,
     }
 
   /* Probe on a throw-away thread, so the caller is never touched. */
-  data.types = types;
-  thread = g_thread_try_new ("spacetest-probe", probe_thread, &data, error);
-  if (thread == NULL)
-    return FALSE;
-  g_thread_join (thread);
-
-  if (data.error != NULL)
-    {
-      g_propagate_error (error, data.error);
-      return FALSE;
-    }
-
-  return TRUE;
+  return _spacetest_run_on_new_thread ("spacetest-probe", probe, &types,
+                                       error);
 }
 
 /**

@@ -56,4 +56,24 @@ gboolean    _spacetest_mount_sysfs          (GError                 **error);
 void        _spacetest_note_base_mntns      (void);
 void        _spacetest_set_base_mntns       (void);
 
+/* Threads that start in a known state. _spacetest_thread_start() starts a
+ * thread that runs @setup (@setup_data) and waits until it returned: on
+ * failure the thread is joined and NULL returned with the error;
+ * otherwise the thread goes on with @then (@then_data), which may be
+ * NULL, and is returned. _spacetest_run_on_new_thread() runs @func on a
+ * short-lived thread and waits for it: the caller's thread never moves. */
+typedef gboolean (*_SpacetestSetupFunc) (gpointer   data,
+                                         GError   **error);
+
+GThread    *_spacetest_thread_start         (const char           *name,
+                                             _SpacetestSetupFunc   setup,
+                                             gpointer              setup_data,
+                                             GThreadFunc           then,
+                                             gpointer              then_data,
+                                             GError              **error);
+gboolean    _spacetest_run_on_new_thread    (const char           *name,
+                                             _SpacetestSetupFunc   func,
+                                             gpointer              data,
+                                             GError              **error);
+
 G_END_DECLS

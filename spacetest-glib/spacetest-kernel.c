@@ -406,3 +406,93 @@ _spacetest_setup_new_namespaces (SpacetestNamespaceType   types,
 
   return TRUE;
 }
+
+/* ---- throw-away and new threads ------------------------------------- */
+
+typedef struct
+{
+  _SpacetestSetupFunc setup;
+  gpointer setup_data;
+  GThreadFunc then;
+  gpointer then_data;
+  GMutex lock;
+  GCond cond;
+  gboolean done;
+  gboolean ok;
+  GError *error;
+} ThreadStart;
+
+static gpointer
+thread_start_main (gpointer user_data)
+{
+  ThreadStart *start = user_data;
+  GThreadFunc then = start->then;
+  gpointer then_data = start->then_data;
+  gboolean ok;
+
+  ok = start->setup (start->setup_data, &start->error);
+
+  g_mutex_lock (&start->lock);
+  start->ok = ok;
+  start->done = TRUE;
+  g_cond_signal (&start->cond);
+  g_mutex_unlock (&start->lock);
+  /* From here on @start belongs to the creator again. */
+
+  return ok && then != NULL ? then (then_data) : NULL;
+}
+
+GThread *
+_spacetest_thread_start (const char           *name,
+                         _SpacetestSetupFunc   setup,
+                         gpointer              setup_data,
+                         GThreadFunc           then,
+                         gpointer              then_data,
+                         GError              **error)
+{
+  ThreadStart start = { 0, };
+  GThread *thread;
+
+  start.setup = setup;
+  start.setup_data = setup_data;
+  start.then = then;
+  start.then_data = then_data;
+  g_mutex_init (&start.lock);
+  g_cond_init (&start.cond);
+
+  thread = g_thread_try_new (name, thread_start_main, &start, error);
+  if (thread != NULL)
+    {
+      g_mutex_lock (&start.lock);
+      while (!start.done)
+        g_cond_wait (&start.cond, &start.lock);
+      g_mutex_unlock (&start.lock);
+
+      if (!start.ok)
+        {
+          g_thread_join (thread);
+          thread = NULL;
+          g_propagate_error (error, start.error);
+        }
+    }
+
+  g_mutex_clear (&start.lock);
+  g_cond_clear (&start.cond);
+  return thread;
+}
+
+gboolean
+_spacetest_run_on_new_thread (const char           *name,
+                              _SpacetestSetupFunc   func,
+                              gpointer              data,
+                              GError              **error)
+{
+  GThread *thread = _spacetest_thread_start (name, func, data, NULL, NULL,
+                                             error);
+
+  if (thread == NULL)
+    return FALSE;
+
+  g_thread_join (thread);
+  return TRUE;
+}

@@ -620,21 +620,21 @@ spacetest_namespace_new_for_pid (GPid                     pid,
 
 typedef struct
 {
-  SpacetestNamespace *ns;       /* only for a kept mount namespace */
   SpacetestNamespaceType type;
   SpacetestTransientFlags flags;
-  GMutex lock;
-  GCond cond;
-  gboolean done;
   int fd;
   pid_t tid;
-  GError *error;
 } TransientData;
 
+/* On the new thread: creates the namespace and opens it. */
 static gboolean
-transient_create (TransientData  *data,
-                  GError        **error)
+transient_create (gpointer   user_data,
+                  GError   **error)
 {
+  TransientData *data = user_data;
+
+  data->tid = _spacetest_gettid ();
+
   if (unshare ((int) data->type) != 0)
     {
       int errsv = errno;
@@ -657,29 +657,17 @@ transient_create (TransientData  *data,
   return data->fd >= 0;
 }
 
+/* A kept mount namespace's thread, from then on: it waits in the
+ * namespace until the object is finalized. */
 static gpointer
-transient_thread (gpointer user_data)
+keep_mount_namespace (gpointer user_data)
 {
-  TransientData *data = user_data;
-  SpacetestNamespace *ns = data->ns;
-  gboolean keep;
+  SpacetestNamespace *ns = user_data;
 
-  data->tid = _spacetest_gettid ();
-  keep = transient_create (data, &data->error) && ns != NULL;
-
-  g_mutex_lock (&data->lock);
-  data->done = TRUE;
-  g_cond_signal (&data->cond);
-  g_mutex_unlock (&data->lock);
-  /* From here on @data belongs to the creator again. */
-
-  if (keep)
-    {
-      g_mutex_lock (&ns->keeper_lock);
-      while (!ns->keeper_quit)
-        g_cond_wait (&ns->keeper_cond, &ns->keeper_lock);
-      g_mutex_unlock (&ns->keeper_lock);
-    }
+  g_mutex_lock (&ns->keeper_lock);
+  while (!ns->keeper_quit)
+    g_cond_wait (&ns->keeper_cond, &ns->keeper_lock);
+  g_mutex_unlock (&ns->keeper_lock);
 
   return NULL;
 }
@@ -714,9 +702,8 @@ spacetest_namespace_new_transient (SpacetestNamespaceType    type,
                                    GError                  **error)
 {
   g_autoptr(SpacetestNamespace) kept = NULL;
-  TransientData data = { 0, };
+  TransientData data = { type, flags, -1, 0 };
   GThread *thread;
-  SpacetestNamespace *ns;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
@@ -734,68 +721,33 @@ spacetest_namespace_new_transient (SpacetestNamespaceType    type,
       return NULL;
     }
 
-  if ((flags & ~(SPACETEST_TRANSIENT_LOOPBACK_UP |
-                 SPACETEST_TRANSIENT_MOUNT_SYSFS)) != 0)
+  if (!_spacetest_check_transient_flags (flags, error))
+    return NULL;
+
+  /* On a short-lived thread, so that the caller never moves. */
+  if (type != SPACETEST_NAMESPACE_TYPE_MNT)
     {
-      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT,
-                   _("Unknown transient flags 0x%x"), (guint) flags);
-      return NULL;
-    }
-
-  data.type = type;
-  data.flags = flags;
-  data.fd = -1;
-  g_mutex_init (&data.lock);
-  g_cond_init (&data.cond);
-
-  if (type == SPACETEST_NAMESPACE_TYPE_MNT)
-    kept = data.ns = g_object_new (SPACETEST_TYPE_NAMESPACE, NULL);
-
-  thread = g_thread_try_new ("spacetest-transient", transient_thread, &data,
-                             error);
-  if (thread == NULL)
-    {
-      g_mutex_clear (&data.lock);
-      g_cond_clear (&data.cond);
-      return NULL;
-    }
-
-  g_mutex_lock (&data.lock);
-  while (!data.done)
-    g_cond_wait (&data.cond, &data.lock);
-  g_mutex_unlock (&data.lock);
-  g_mutex_clear (&data.lock);
-  g_cond_clear (&data.cond);
-
-  if (data.error != NULL || kept == NULL)
-    {
-      g_thread_join (thread);
-      if (data.error != NULL)
-        {
-          g_propagate_error (error, data.error);
-          g_clear_fd (&data.fd, NULL);
-          return NULL;
-        }
+      if (!_spacetest_run_on_new_thread ("spacetest-transient",
+                                         transient_create, &data, error))
+        return NULL;
       return _spacetest_namespace_new_take_fd (data.fd, error);
     }
 
-  /* A mount namespace: its keeper thread stays until finalize. */
-  ns = kept;
-  ns->keeper = thread;
-  ns->root_path = g_strdup_printf ("/proc/%d/task/%d/root",
-                                   (int) getpid (), (int) data.tid);
+  /* A mount namespace is kept readable from outside by its thread, which
+   * stays in it until finalize. */
+  kept = g_object_new (SPACETEST_TYPE_NAMESPACE, NULL);
+  thread = _spacetest_thread_start ("spacetest-transient", transient_create,
+                                    &data, keep_mount_namespace, kept,
+                                    error);
+  if (thread == NULL)
+    return NULL;
 
-  int errsv;
-  if (!_spacetest_fd_is_ns (data.fd, &ns->type, &ns->dev, &ns->ino, &errsv))
-    {
-      g_clear_fd (&data.fd, NULL);
-      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_FAILED,
-                   _("Cannot identify the new %s"),
-                   _spacetest_type_describe (type));
-      return NULL;
-    }
-  ns->fd = data.fd;
-  ns->initialized = TRUE;
+  kept->keeper = thread;
+  kept->root_path = g_strdup_printf ("/proc/%d/task/%d/root",
+                                     (int) getpid (), (int) data.tid);
+  kept->fd = data.fd;
+  if (!namespace_check_fd (kept, data.fd, error))
+    return NULL;
 
   return g_steal_pointer (&kept);
 }

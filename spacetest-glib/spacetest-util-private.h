@@ -34,6 +34,10 @@ gboolean    _spacetest_is_single_type       (SpacetestNamespaceType type);
 const char *_spacetest_type_describe        (SpacetestNamespaceType type);
 char       *_spacetest_types_describe       (SpacetestNamespaceType types);
 
+/* Fails with INVALID_ARGUMENT for bits that are no SpacetestTransientFlags. */
+gboolean    _spacetest_check_transient_flags (SpacetestTransientFlags   flags,
+                                              GError                  **error);
+
 /* Sets @error from errno @errsv: EPERM/EACCES become PERMISSION_DENIED with
  * a hint, ENOSYS/EOPNOTSUPP NOT_SUPPORTED, everything else @default_code.
  * @what says what was attempted ("create a new network namespace"). */

@@ -221,3 +221,18 @@ _spacetest_set_error_from_errno (GError     **error,
       break;
     }
 }
+
+gboolean
+_spacetest_check_transient_flags (SpacetestTransientFlags   flags,
+                                  GError                  **error)
+{
+  const guint known = SPACETEST_TRANSIENT_LOOPBACK_UP |
+                      SPACETEST_TRANSIENT_MOUNT_SYSFS;
+
+  if ((flags & ~known) == 0)
+    return TRUE;
+
+  g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT,
+               _("Unknown transient flags 0x%x"), (guint) flags);
+  return FALSE;
+}
