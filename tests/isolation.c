@@ -20,12 +20,6 @@
 #include <unistd.h>
 #include <linux/sockios.h>
 
-#define CGROUP SPACETEST_NAMESPACE_TYPE_CGROUP
-#define IPC    SPACETEST_NAMESPACE_TYPE_IPC
-#define MNT    SPACETEST_NAMESPACE_TYPE_MNT
-#define NET    SPACETEST_NAMESPACE_TYPE_NET
-#define UTS    SPACETEST_NAMESPACE_TYPE_UTS
-
 /* High, and not one anybody is likely to use; the host may have it bound
  * or not, the test works either way. */
 #define TEST_PORT 47613

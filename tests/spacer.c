@@ -23,18 +23,6 @@
 #include <linux/capability.h>
 #include <linux/securebits.h>
 
-#define CGROUP SPACETEST_NAMESPACE_TYPE_CGROUP
-#define IPC    SPACETEST_NAMESPACE_TYPE_IPC
-#define MNT    SPACETEST_NAMESPACE_TYPE_MNT
-#define NET    SPACETEST_NAMESPACE_TYPE_NET
-#define PID    SPACETEST_NAMESPACE_TYPE_PID
-#define TIME   SPACETEST_NAMESPACE_TYPE_TIME
-#define USER   SPACETEST_NAMESPACE_TYPE_USER
-#define UTS    SPACETEST_NAMESPACE_TYPE_UTS
-#define NONE   SPACETEST_NAMESPACE_TYPE_NONE
-
-#define ROOM_TYPES (CGROUP | IPC | MNT | NET | TIME | UTS)
-
 /* The six room types in the order spacetest_spacer_rooms() returns them. */
 static const SpacetestNamespaceType room_types[] = {
   CGROUP, IPC, MNT, NET, TIME, UTS,
@@ -1678,8 +1666,6 @@ test_unprivileged_setfcap_subprocess (void)
   check_unprivileged_subspace (spacer);
   g_print ("unprivileged-setfcap: checked\n");
 }
-
-#define NOBODY 65534
 
 /* An ordinary user (the root lane can become one): no rooms from the root
  * service, but subspaces that make rooms. */

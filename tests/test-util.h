@@ -7,6 +7,23 @@
 
 G_BEGIN_DECLS
 
+/* Short names for the namespace types, as the tests write them. */
+#define CGROUP SPACETEST_NAMESPACE_TYPE_CGROUP
+#define IPC    SPACETEST_NAMESPACE_TYPE_IPC
+#define MNT    SPACETEST_NAMESPACE_TYPE_MNT
+#define NET    SPACETEST_NAMESPACE_TYPE_NET
+#define PID    SPACETEST_NAMESPACE_TYPE_PID
+#define TIME   SPACETEST_NAMESPACE_TYPE_TIME
+#define USER   SPACETEST_NAMESPACE_TYPE_USER
+#define UTS    SPACETEST_NAMESPACE_TYPE_UTS
+#define NONE   SPACETEST_NAMESPACE_TYPE_NONE
+
+/* The types a spacer makes as rooms. */
+#define ROOM_TYPES (CGROUP | IPC | MNT | NET | TIME | UTS)
+
+/* The uid (and gid) of the ordinary user "nobody". */
+#define NOBODY 65534
+
 /* The inode of the calling thread's current namespace of @type, read
  * straight from /proc/thread-self (independently of the library). */
 guint64  tu_thread_ns_inode     (SpacetestNamespaceType type);

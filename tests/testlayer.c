@@ -22,18 +22,6 @@
 #include <linux/capability.h>
 #include <linux/securebits.h>
 
-#define CGROUP SPACETEST_NAMESPACE_TYPE_CGROUP
-#define IPC    SPACETEST_NAMESPACE_TYPE_IPC
-#define MNT    SPACETEST_NAMESPACE_TYPE_MNT
-#define NET    SPACETEST_NAMESPACE_TYPE_NET
-#define PID    SPACETEST_NAMESPACE_TYPE_PID
-#define TIME   SPACETEST_NAMESPACE_TYPE_TIME
-#define USER   SPACETEST_NAMESPACE_TYPE_USER
-#define UTS    SPACETEST_NAMESPACE_TYPE_UTS
-#define NONE   SPACETEST_NAMESPACE_TYPE_NONE
-
-#define NOBODY 65534
-
 /* The process before spacetest_test_init() (see main()). */
 static guint64 initial_userns;
 static gboolean initially_privileged;
