@@ -572,74 +572,75 @@ test_execute_half_way (void)
 /* ---- permission ------------------------------------------------------- */
 
 static void
-test_execute_permission_subprocess (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SpacetestNamespace) net = NULL;
-  g_autoptr(SpacetestNamespace) mnt = NULL;
-  TuThreadState before;
-  int count = 0;
-
-  spacetest_test_check_leaks ();
-
-  /* Made while the process still has its capabilities. */
-  net = spacetest_namespace_new_transient (NET, SPACETEST_TRANSIENT_NONE,
-                                           &error);
-  g_assert_no_error (error);
-  mnt = spacetest_namespace_new_transient (MNT, SPACETEST_TRANSIENT_NONE,
-                                           &error);
-  g_assert_no_error (error);
-
-  tu_drop_capabilities ();
-  tu_thread_state_get (&before);
-
-  g_assert_false (spacetest_execute (&net, 1, count_func, &count, &error));
-  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PERMISSION_DENIED);
-  g_test_message ("%s", error->message);
-  /* It says what was attempted, and what would work. */
-  g_assert_nonnull (strstr (error->message, "network namespace"));
-  g_assert_nonnull (strstr (error->message, "CAP_SYS_ADMIN"));
-  g_assert_nonnull (strstr (error->message, "spacetest_init_user_namespace"));
-  tu_assert_thread_state_unchanged (&before);
-  g_clear_error (&error);
-
-  {
-    SpacetestNamespace *set[] = { net, mnt };
-
-    g_assert_false (spacetest_execute (set, G_N_ELEMENTS (set), count_func,
-                                       &count, &error));
-    g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PERMISSION_DENIED);
-    g_assert_nonnull (strstr (error->message, "CAP_SYS_ADMIN"));
-    tu_assert_thread_state_unchanged (&before);
-    g_clear_error (&error);
-  }
-
-  {
-    g_autoptr(GHashTable) threads = tu_thread_ids ();
-    GThread *thread;
-
-    thread = spacetest_thread_new ("refused", &net, 1, count_thread_func,
-                                   &count, &error);
-    g_assert_null (thread);
-    g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PERMISSION_DENIED);
-    g_assert_cmpuint (tu_wait_new_threads_gone (threads, 5000), ==, 0);
-    tu_assert_thread_state_unchanged (&before);
-    g_clear_error (&error);
-  }
-
-  g_assert_cmpint (count, ==, 0);
-  g_print ("spacetest: refused without capabilities\n");
-}
-
-static void
 test_execute_permission (void)
 {
   spacetest_test_check_leaks ();
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(SpacetestNamespace) net = NULL;
+      g_autoptr(SpacetestNamespace) mnt = NULL;
+      TuThreadState before;
+      int count = 0;
+
+      /* Made while the process still has its capabilities. */
+      net = spacetest_namespace_new_transient (NET, SPACETEST_TRANSIENT_NONE,
+                                               &error);
+      g_assert_no_error (error);
+      mnt = spacetest_namespace_new_transient (MNT, SPACETEST_TRANSIENT_NONE,
+                                               &error);
+      g_assert_no_error (error);
+
+      tu_drop_capabilities ();
+      tu_thread_state_get (&before);
+
+      g_assert_false (spacetest_execute (&net, 1, count_func, &count, &error));
+      g_assert_error (error, SPACETEST_ERROR,
+                      SPACETEST_ERROR_PERMISSION_DENIED);
+      g_test_message ("%s", error->message);
+      /* It says what was attempted, and what would work. */
+      g_assert_nonnull (strstr (error->message, "network namespace"));
+      g_assert_nonnull (strstr (error->message, "CAP_SYS_ADMIN"));
+      g_assert_nonnull (strstr (error->message,
+                                "spacetest_init_user_namespace"));
+      tu_assert_thread_state_unchanged (&before);
+      g_clear_error (&error);
+
+      {
+        SpacetestNamespace *set[] = { net, mnt };
+
+        g_assert_false (spacetest_execute (set, G_N_ELEMENTS (set), count_func,
+                                           &count, &error));
+        g_assert_error (error, SPACETEST_ERROR,
+                        SPACETEST_ERROR_PERMISSION_DENIED);
+        g_assert_nonnull (strstr (error->message, "CAP_SYS_ADMIN"));
+        tu_assert_thread_state_unchanged (&before);
+        g_clear_error (&error);
+      }
+
+      {
+        g_autoptr(GHashTable) threads = tu_thread_ids ();
+        GThread *thread;
+
+        thread = spacetest_thread_new ("refused", &net, 1, count_thread_func,
+                                       &count, &error);
+        g_assert_null (thread);
+        g_assert_error (error, SPACETEST_ERROR,
+                        SPACETEST_ERROR_PERMISSION_DENIED);
+        g_assert_cmpuint (tu_wait_new_threads_gone (threads, 5000), ==, 0);
+        tu_assert_thread_state_unchanged (&before);
+        g_clear_error (&error);
+      }
+
+      g_assert_cmpint (count, ==, 0);
+      g_print ("spacetest: refused without capabilities\n");
+      return;
+    }
+
   if (!spacetest_test_require (NET | MNT))
     return;
 
-  g_test_trap_subprocess ("/spacetest/execute/permission/subprocess", 0,
-                          G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
   g_test_trap_assert_passed ();
   /* The child got to the end, rather than skipping. */
   g_test_trap_assert_stdout ("*spacetest: refused without capabilities*");
@@ -1159,8 +1160,6 @@ main (int    argc,
   g_test_add_func ("/spacetest/execute/duplicate-type", test_execute_duplicate_type);
   g_test_add_func ("/spacetest/execute/half-way", test_execute_half_way);
   g_test_add_func ("/spacetest/execute/permission", test_execute_permission);
-  g_test_add_func ("/spacetest/execute/permission/subprocess",
-                   test_execute_permission_subprocess);
   g_test_add_func ("/spacetest/execute/thread-new", test_thread_new);
   g_test_add_func ("/spacetest/execute/thread-new/mnt", test_thread_new_mnt);
   g_test_add_func ("/spacetest/execute/thread-new/refused", test_thread_new_refused);

@@ -683,3 +683,66 @@ tu_remove_copy_dir (const char *copy_dir)
     }
   g_assert_no_errno (rmdir (copy_dir));
 }
+
+/* Set to the test path in the environment of a tu_self_run() child. */
+#define SELF_RUN_ENV "SPACETEST_TEST_SELF_RUN"
+
+void
+tu_self_run (TuSelfRun            *run,
+             const char * const   *env,
+             GSpawnChildSetupFunc  child_setup)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *exe = g_file_read_link ("/proc/self/exe", &error);
+  g_auto(GStrv) envp = g_get_environ ();
+  const char *test_path = g_test_get_path ();
+  const char *argv[] = { NULL, "--tap", "--keep-going", "-p", NULL, NULL };
+
+  g_assert_no_error (error);
+  g_assert_nonnull (test_path);
+  argv[0] = exe;
+  argv[4] = test_path;
+
+  envp = g_environ_unsetenv (envp, "SPACETEST_REQUIRE");
+  envp = g_environ_setenv (envp, SELF_RUN_ENV, test_path, TRUE);
+  for (guint i = 0; env != NULL && env[i] != NULL; i++)
+    {
+      const char *eq = strchr (env[i], '=');
+
+      if (eq != NULL)
+        {
+          g_autofree char *name = g_strndup (env[i], eq - env[i]);
+          envp = g_environ_setenv (envp, name, eq + 1, TRUE);
+        }
+      else
+        envp = g_environ_unsetenv (envp, env[i]);
+    }
+
+  memset (run, 0, sizeof *run);
+  g_spawn_sync (NULL, (char **) argv, envp, G_SPAWN_DEFAULT, child_setup,
+                NULL, &run->out, &run->err, &run->wait_status, &error);
+  g_assert_no_error (error);
+  g_test_message ("%s: wait status 0x%x\nstdout:\n%s\nstderr:\n%s", test_path,
+                  (guint) run->wait_status, run->out, run->err);
+}
+
+void
+tu_self_run_clear (TuSelfRun *run)
+{
+  g_clear_pointer (&run->out, g_free);
+  g_clear_pointer (&run->err, g_free);
+}
+
+int
+tu_self_run_exit_code (const TuSelfRun *run)
+{
+  g_assert_true (WIFEXITED (run->wait_status));
+  return WEXITSTATUS (run->wait_status);
+}
+
+gboolean
+tu_test_subprocess (void)
+{
+  return g_test_subprocess () ||
+         g_strcmp0 (g_getenv (SELF_RUN_ENV), g_test_get_path ()) == 0;
+}

@@ -172,4 +172,42 @@ char    *tu_reachable_path      (uid_t        uid,
 /* Removes a directory that tu_reachable_path() made, with its copy. */
 void     tu_remove_copy_dir     (const char  *copy_dir);
 
+/* ---- a test's own process, with TAP output --------------------------- */
+
+/* A test that checks on a child of its own has two branches: the child's,
+ * taken when g_test_subprocess() is TRUE, and the parent's, which runs
+ * g_test_trap_subprocess (NULL, ...). The child runs the same test path
+ * with -p, and GLib's -p also runs every test below that path: a test
+ * that traps (or uses tu_self_run()) must be a leaf of the test tree.
+ *
+ * Trap children run with -q and without TAP, so they print neither skip
+ * reasons nor g_test_fail_printf() messages. For those, tu_self_run()
+ * runs the current test in a new process of this program with TAP
+ * output; tu_test_subprocess() is TRUE there as in a trap child. */
+typedef struct
+{
+  char *out;
+  char *err;
+  int wait_status;
+} TuSelfRun;
+
+/* Runs the current test again in a new process of this program (--tap
+ * --keep-going -p PATH), where tu_test_subprocess() is TRUE, and collects
+ * its output and wait status in @run. @env: NULL-terminated "NAME=VALUE"
+ * to set, or "NAME" to unset, in the child's environment;
+ * SPACETEST_REQUIRE is unset unless @env sets it (the child decides).
+ * @child_setup as for g_spawn_sync(). */
+void     tu_self_run            (TuSelfRun            *run,
+                                 const char * const   *env,
+                                 GSpawnChildSetupFunc  child_setup);
+void     tu_self_run_clear      (TuSelfRun            *run);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TuSelfRun, tu_self_run_clear)
+
+/* The exit status of a tu_self_run() child (that must have exited). */
+int      tu_self_run_exit_code  (const TuSelfRun      *run);
+
+/* Whether this process is the child of the current test: a trap child
+ * (g_test_subprocess()) or one tu_self_run() started. */
+gboolean tu_test_subprocess     (void);
+
 G_END_DECLS
