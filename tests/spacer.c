@@ -269,16 +269,16 @@ check_closed_error (GError *error)
   g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_CLOSED);
 }
 
-/* Runs the trap child @path, for a test whose failure may be a critical
- * warning or a crash: a failure fails this test without aborting the
- * whole program (see main()), so that the other tests still run. */
+/* Runs the current test's trap child, for a test whose failure may be a
+ * critical warning or a crash: a failure fails this test without
+ * aborting the whole program (see main()), so that the other tests still
+ * run. */
 static void
-trap_expect_pass (const char *path,
-                  const char *what)
+trap_expect_pass (const char *what)
 {
-  g_test_trap_subprocess (path, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
   if (!g_test_trap_has_passed ())
-    g_test_fail_printf ("%s failed: %s", path, what);
+    g_test_fail_printf ("%s: the child failed: %s", g_test_get_path (), what);
 }
 
 /* ---- asynchronous calls ------------------------------------------------- */
@@ -831,39 +831,38 @@ test_properties (void)
 /* A helper that is not a spacer service, or none at all: a clear
  * SPACER_FAILED, nothing left behind. */
 static void
-test_bad_helper_subprocess (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SpacetestSpacer) spacer = NULL;
-  guint n_fds;
-
-  spacetest_test_check_leaks ();
-  n_fds = tu_count_fds ();
-
-  g_setenv ("SPACETEST_SPACER_PATH", "/nonexistent/spacetest-spacer", TRUE);
-  spacer = spacetest_spacer_new (NULL, &error);
-  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED);
-  g_assert_nonnull (strstr (error->message, "/nonexistent/spacetest-spacer"));
-  g_assert_nonnull (strstr (error->message, "SPACETEST_SPACER_PATH"));
-  g_assert_null (spacer);
-  g_clear_error (&error);
-
-  /* exits at once */
-  g_setenv ("SPACETEST_SPACER_PATH", "/bin/true", TRUE);
-  spacer = spacetest_spacer_new (NULL, &error);
-  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED);
-  g_assert_null (spacer);
-  g_test_message ("%s", error->message);
-  g_assert_cmpuint (tu_count_fds (), ==, n_fds);
-  g_print ("bad-helper: checked\n");
-}
-
-static void
 test_bad_helper (void)
 {
   spacetest_test_check_leaks ();
-  g_test_trap_subprocess ("/spacetest/spacer/bad-helper/subprocess", 0,
-                          G_TEST_SUBPROCESS_INHERIT_STDERR);
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(SpacetestSpacer) spacer = NULL;
+      guint n_fds;
+
+      n_fds = tu_count_fds ();
+
+      g_setenv ("SPACETEST_SPACER_PATH", "/nonexistent/spacetest-spacer", TRUE);
+      spacer = spacetest_spacer_new (NULL, &error);
+      g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED);
+      g_assert_nonnull (strstr (error->message,
+                                "/nonexistent/spacetest-spacer"));
+      g_assert_nonnull (strstr (error->message, "SPACETEST_SPACER_PATH"));
+      g_assert_null (spacer);
+      g_clear_error (&error);
+
+      /* exits at once */
+      g_setenv ("SPACETEST_SPACER_PATH", "/bin/true", TRUE);
+      spacer = spacetest_spacer_new (NULL, &error);
+      g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED);
+      g_assert_null (spacer);
+      g_test_message ("%s", error->message);
+      g_assert_cmpuint (tu_count_fds (), ==, n_fds);
+      g_print ("bad-helper: checked\n");
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
   g_test_trap_assert_passed ();
   g_test_trap_assert_stdout ("*bad-helper: checked*");
 }
@@ -1294,36 +1293,33 @@ test_async_pending (void)
  * request fails (CLOSED), nothing crashes or leaks. In a subprocess, as a
  * failure here may be a critical warning, which is fatal. */
 static void
-test_async_close_pending_subprocess (void)
-{
-  g_autoptr(SpacetestSpacer) spacer = NULL;
-  g_autoptr(GPtrArray) result = NULL;
-  g_autoptr(GError) error = NULL;
-  g_auto(AsyncWait) wait = { 0, };
-  GPid pid;
-
-  spacetest_test_check_leaks ();
-
-  spacer = new_spacer ();
-  pid = spacetest_spacer_get_pid (spacer);
-  async_wait_init (&wait);
-  spacetest_spacer_rooms_async (spacer, NET, NULL, async_wait_done, &wait);
-  close_spacer (spacer);
-  g_assert_true (process_gone (pid));
-
-  async_wait_run (&wait);
-  result = spacetest_spacer_rooms_finish (spacer, wait.result, &error);
-  g_assert_null (result);
-  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_CLOSED);
-  g_print ("close-pending: checked\n");
-}
-
-static void
 test_async_close_pending (void)
 {
   spacetest_test_check_leaks ();
-  trap_expect_pass ("/spacetest/spacer/async/close-pending/subprocess",
-                    "spacetest_spacer_close() while an asynchronous request is "
+  if (g_test_subprocess ())
+    {
+      g_autoptr(SpacetestSpacer) spacer = NULL;
+      g_autoptr(GPtrArray) result = NULL;
+      g_autoptr(GError) error = NULL;
+      g_auto(AsyncWait) wait = { 0, };
+      GPid pid;
+
+      spacer = new_spacer ();
+      pid = spacetest_spacer_get_pid (spacer);
+      async_wait_init (&wait);
+      spacetest_spacer_rooms_async (spacer, NET, NULL, async_wait_done, &wait);
+      close_spacer (spacer);
+      g_assert_true (process_gone (pid));
+
+      async_wait_run (&wait);
+      result = spacetest_spacer_rooms_finish (spacer, wait.result, &error);
+      g_assert_null (result);
+      g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_CLOSED);
+      g_print ("close-pending: checked\n");
+      return;
+    }
+
+  trap_expect_pass ("spacetest_spacer_close() while an asynchronous request is "
                     "outstanding");
 }
 
@@ -1621,7 +1617,7 @@ check_unprivileged_subspace (SpacetestSpacer *spacer)
  * capability cannot make a subspace that maps it to root; an ordinary
  * user (the root lane can become one) can. */
 static void
-test_unprivileged_subprocess (void)
+unprivileged_no_caps (void)
 {
   g_autoptr(SpacetestSpacer) spacer = NULL;
 
@@ -1652,7 +1648,7 @@ test_unprivileged_subprocess (void)
  * has it too): no rooms from the root service, but a USER|PID subspace
  * that makes rooms. */
 static void
-test_unprivileged_setfcap_subprocess (void)
+unprivileged_setfcap (void)
 {
   g_autoptr(SpacetestSpacer) spacer = NULL;
 
@@ -1670,7 +1666,7 @@ test_unprivileged_setfcap_subprocess (void)
 /* An ordinary user (the root lane can become one): no rooms from the root
  * service, but subspaces that make rooms. */
 static void
-test_unprivileged_user_subprocess (void)
+unprivileged_user (void)
 {
   g_autoptr(SpacetestSpacer) spacer = NULL;
 
@@ -1687,7 +1683,22 @@ test_unprivileged_user_subprocess (void)
   g_print ("unprivileged-user: checked\n");
 }
 
-/* Runs the trap child of the test @name with the spacer helper @helper
+/* The unprivileged tests: each runs @child as its trap child, which
+ * prints "NAME: checked" at its end. */
+typedef struct
+{
+  const char *name;
+  void (*child) (void);
+} Unprivileged;
+
+static const Unprivileged unprivileged_cases[] = {
+  { "unprivileged", unprivileged_no_caps },
+  { "unprivileged-setfcap", unprivileged_setfcap },
+  { "unprivileged-user", unprivileged_user },
+};
+
+/* Runs the current test's trap child, that of the test @name, with the
+ * spacer helper @helper
  * (NULL: the installed one). The child starts the helper as nobody
  * ("unprivileged-user") or as root without capabilities, who may not
  * reach it in the build tree: a checkout in a directory only its owner
@@ -1703,8 +1714,6 @@ run_unprivileged (const char *name,
                   const char *helper,
                   gboolean   *copied)
 {
-  g_autofree char *path =
-    g_strdup_printf ("/spacetest/spacer/%s/subprocess", name);
   g_autofree char *marker = g_strdup_printf ("*%s: checked*", name);
   gboolean as_user = g_str_equal (name, "unprivileged-user");
   g_autofree char *reachable = NULL;
@@ -1737,7 +1746,7 @@ run_unprivileged (const char *name,
   set_env = reachable != NULL && g_strcmp0 (reachable, saved) != 0;
   if (set_env)
     g_setenv ("SPACETEST_SPACER_PATH", reachable, TRUE);
-  g_test_trap_subprocess (path, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
   if (set_env && saved != NULL)
     g_setenv ("SPACETEST_SPACER_PATH", saved, TRUE);
   else if (set_env)
@@ -1754,16 +1763,23 @@ run_unprivileged (const char *name,
 static void
 test_unprivileged (gconstpointer data)
 {
-  const char *name = data;
+  const Unprivileged *unprivileged = data;
   gboolean copied;
 
+  if (g_test_subprocess ())
+    {
+      unprivileged->child ();
+      return;
+    }
+
   spacetest_test_check_leaks ();
-  if (g_str_equal (name, "unprivileged-user") && !tu_uid_is_mapped (NOBODY))
+  if (unprivileged->child == unprivileged_user && !tu_uid_is_mapped (NOBODY))
     {
       g_test_skip ("no ordinary user in this user namespace");
       return;
     }
-  run_unprivileged (name, g_getenv ("SPACETEST_SPACER_PATH"), &copied);
+  run_unprivileged (unprivileged->name, g_getenv ("SPACETEST_SPACER_PATH"),
+                    &copied);
 }
 
 /* A regression test: the helper in a directory only its owner
@@ -1782,6 +1798,12 @@ test_unprivileged_closed_dir (void)
   g_autofree char *why = NULL;
   gboolean copied = FALSE;
   gsize len = 0;
+
+  if (g_test_subprocess ())
+    {
+      unprivileged_user ();
+      return;
+    }
 
   spacetest_test_check_leaks ();
   if (!tu_uid_is_mapped (NOBODY))
@@ -1946,100 +1968,103 @@ test_victim (void)
 }
 
 static void
-test_client_killed_subprocess (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *exe = g_file_read_link ("/proc/self/exe", &error);
-  g_autoptr(GString) out = g_string_new (NULL);
-  g_auto(GStrv) envp = g_get_environ ();
-  const char *argv[] = { NULL, "-p", "/spacetest/spacer/client-killed/victim", NULL };
-  const char *line;
-  int out_fd = -1, status = 0;
-  int helper_pids[2] = { 0, 0 }, pidfds[2];
-  GPid victim;
-  gint64 start;
-
-  spacetest_test_check_leaks ();
-
-  /* Orphans come to this process, so it can reap them (rather than an
-   * init that might not). */
-  g_assert_no_errno (prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
-
-  g_assert_no_error (error);
-  argv[0] = exe;
-  envp = g_environ_setenv (envp, VICTIM_ENV, "1", TRUE);
-  g_spawn_async_with_pipes (NULL, (char **) argv, envp, G_SPAWN_DO_NOT_REAP_CHILD,
-                            NULL, NULL, &victim, NULL, &out_fd, NULL, &error);
-  g_assert_no_error (error);
-
-  /* its helpers hold the pipe too: read until the pids are there */
-  while ((line = strstr (out->str, "\npids: ")) == NULL || strchr (line + 1, '\n') == NULL)
-    {
-      struct pollfd pfd = { out_fd, POLLIN, 0 };
-      char buf[256];
-      gssize n;
-
-      g_assert_cmpint (poll (&pfd, 1, 10000), ==, 1);
-      n = read (out_fd, buf, sizeof buf);
-      g_assert_cmpint (n, >, 0);
-      g_string_append_len (out, buf, n);
-    }
-  g_assert_cmpint (sscanf (line, "\npids: %d %d", &helper_pids[0], &helper_pids[1]), ==, 2);
-
-  for (int i = 0; i < 2; i++)
-    {
-      pidfds[i] = pidfd_open (helper_pids[i]);
-      g_assert_cmpint (pidfds[i], >=, 0);
-    }
-  /* the service is the victim's child; the sub service the service's */
-  {
-    pid_t ppid = 0;
-
-    g_assert_cmpint (process_state (helper_pids[0], &ppid), !=, 0);
-    g_assert_cmpint (ppid, ==, victim);
-    g_assert_cmpint (process_state (helper_pids[1], &ppid), !=, 0);
-    g_assert_cmpint (ppid, ==, helper_pids[0]);
-  }
-
-  g_assert_no_errno (kill (victim, SIGKILL));
-  start = g_get_monotonic_time ();
-  g_assert_cmpint (waitpid (victim, &status, 0), ==, victim);
-  g_assert_true (WIFSIGNALED (status));
-
-  for (int i = 0; i < 2; i++)
-    {
-      gint64 left = 2000 - (g_get_monotonic_time () - start) / 1000;
-      struct pollfd pfd = { pidfds[i], POLLIN, 0 };
-
-      g_assert_cmpint (poll (&pfd, 1, MAX (left, 0)), ==, 1);
-      g_test_message ("helper %d ended after %" G_GINT64_FORMAT " ms", helper_pids[i],
-                      (g_get_monotonic_time () - start) / 1000);
-    }
-
-  /* reap whatever came to us (the services and orphans of theirs) */
-  for (int i = 0; i < 2; i++)
-    g_assert_no_errno (close (pidfds[i]));
-  {
-    gint64 deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
-
-    while (!process_gone (helper_pids[0]) || !process_gone (helper_pids[1]))
-      {
-        while (waitpid (-1, NULL, WNOHANG) > 0)
-          ;
-        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-        g_usleep (1000);
-      }
-  }
-  g_assert_no_errno (close (out_fd));
-  g_print ("client-killed: checked\n");
-}
-
-static void
 test_client_killed (void)
 {
   spacetest_test_check_leaks ();
-  g_test_trap_subprocess ("/spacetest/spacer/client-killed/subprocess", 0,
-                          G_TEST_SUBPROCESS_INHERIT_STDERR);
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *exe = g_file_read_link ("/proc/self/exe", &error);
+      g_autoptr(GString) out = g_string_new (NULL);
+      g_auto(GStrv) envp = g_get_environ ();
+      const char *argv[] = {
+        NULL, "-p", "/spacetest/spacer/client-killed/victim", NULL
+      };
+      const char *line;
+      int out_fd = -1, status = 0;
+      int helper_pids[2] = { 0, 0 }, pidfds[2];
+      GPid victim;
+      gint64 start;
+
+      /* Orphans come to this process, so it can reap them (rather than an
+       * init that might not). */
+      g_assert_no_errno (prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
+
+      g_assert_no_error (error);
+      argv[0] = exe;
+      envp = g_environ_setenv (envp, VICTIM_ENV, "1", TRUE);
+      g_spawn_async_with_pipes (NULL, (char **) argv, envp,
+                                G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                &victim, NULL, &out_fd, NULL, &error);
+      g_assert_no_error (error);
+
+      /* its helpers hold the pipe too: read until the pids are there */
+      while ((line = strstr (out->str, "\npids: ")) == NULL ||
+             strchr (line + 1, '\n') == NULL)
+        {
+          struct pollfd pfd = { out_fd, POLLIN, 0 };
+          char buf[256];
+          gssize n;
+
+          g_assert_cmpint (poll (&pfd, 1, 10000), ==, 1);
+          n = read (out_fd, buf, sizeof buf);
+          g_assert_cmpint (n, >, 0);
+          g_string_append_len (out, buf, n);
+        }
+      g_assert_cmpint (sscanf (line, "\npids: %d %d", &helper_pids[0],
+                               &helper_pids[1]), ==, 2);
+
+      for (int i = 0; i < 2; i++)
+        {
+          pidfds[i] = pidfd_open (helper_pids[i]);
+          g_assert_cmpint (pidfds[i], >=, 0);
+        }
+      /* the service is the victim's child; the sub service the service's */
+      {
+        pid_t ppid = 0;
+
+        g_assert_cmpint (process_state (helper_pids[0], &ppid), !=, 0);
+        g_assert_cmpint (ppid, ==, victim);
+        g_assert_cmpint (process_state (helper_pids[1], &ppid), !=, 0);
+        g_assert_cmpint (ppid, ==, helper_pids[0]);
+      }
+
+      g_assert_no_errno (kill (victim, SIGKILL));
+      start = g_get_monotonic_time ();
+      g_assert_cmpint (waitpid (victim, &status, 0), ==, victim);
+      g_assert_true (WIFSIGNALED (status));
+
+      for (int i = 0; i < 2; i++)
+        {
+          gint64 left = 2000 - (g_get_monotonic_time () - start) / 1000;
+          struct pollfd pfd = { pidfds[i], POLLIN, 0 };
+
+          g_assert_cmpint (poll (&pfd, 1, MAX (left, 0)), ==, 1);
+          g_test_message ("helper %d ended after %" G_GINT64_FORMAT " ms",
+                          helper_pids[i],
+                          (g_get_monotonic_time () - start) / 1000);
+        }
+
+      /* reap whatever came to us (the services and orphans of theirs) */
+      for (int i = 0; i < 2; i++)
+        g_assert_no_errno (close (pidfds[i]));
+      {
+        gint64 deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+
+        while (!process_gone (helper_pids[0]) || !process_gone (helper_pids[1]))
+          {
+            while (waitpid (-1, NULL, WNOHANG) > 0)
+              ;
+            g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+            g_usleep (1000);
+          }
+      }
+      g_assert_no_errno (close (out_fd));
+      g_print ("client-killed: checked\n");
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
   g_test_trap_assert_passed ();
   g_test_trap_assert_stdout ("*client-killed: checked*");
 }
@@ -2342,43 +2367,40 @@ test_wire_too_large (void)
  * tells them apart). The service should answer it, or ignore it, and keep
  * serving. */
 static void
-test_wire_empty_subprocess (void)
-{
-  Raw raw;
-  guint32 serial;
-
-  spacetest_test_check_leaks ();
-
-  raw_start (&raw);
-  raw_hello (&raw);
-  raw_send_bytes (&raw, "", 0, NULL, 0);
-  serial = raw_request (&raw, "hello", version_params (1), NULL, 0);
-
-  for (;;)
-    {
-      g_auto(RawMessage) reply = { 0, };
-
-      if (!raw_recv (&raw, &reply))
-        g_error ("the service (pid %d) took an empty datagram for the end of "
-                 "the connection and quit", (int) raw.pid);
-      if (reply.serial == serial)
-        {
-          g_assert_cmpstr (reply.name, ==, "ok");
-          break;
-        }
-      g_assert_cmpuint (reply.serial, ==, 0);
-      assert_raw_error (&reply, SPACETEST_ERROR_PROTOCOL);
-    }
-  raw_finish (&raw, FALSE);
-  g_print ("empty: checked\n");
-}
-
-static void
 test_wire_empty (void)
 {
   spacetest_test_check_leaks ();
-  trap_expect_pass ("/spacetest/spacer/wire/empty/subprocess",
-                    "an empty datagram to the service");
+  if (g_test_subprocess ())
+    {
+      Raw raw;
+      guint32 serial;
+
+      raw_start (&raw);
+      raw_hello (&raw);
+      raw_send_bytes (&raw, "", 0, NULL, 0);
+      serial = raw_request (&raw, "hello", version_params (1), NULL, 0);
+
+      for (;;)
+        {
+          g_auto(RawMessage) reply = { 0, };
+
+          if (!raw_recv (&raw, &reply))
+            g_error ("the service (pid %d) took an empty datagram for the "
+                     "end of the connection and quit", (int) raw.pid);
+          if (reply.serial == serial)
+            {
+              g_assert_cmpstr (reply.name, ==, "ok");
+              break;
+            }
+          g_assert_cmpuint (reply.serial, ==, 0);
+          assert_raw_error (&reply, SPACETEST_ERROR_PROTOCOL);
+        }
+      raw_finish (&raw, FALSE);
+      g_print ("empty: checked\n");
+      return;
+    }
+
+  trap_expect_pass ("an empty datagram to the service");
 }
 
 /* The service ends at end of file, also before the handshake. */
@@ -2403,90 +2425,89 @@ test_wire_eof (void)
  * (so that only its parent's death can end it). Several rounds, as this is a race between
  * the new service's PR_SET_PDEATHSIG and its parent's exit. */
 static void
-test_wire_eof_subspace_subprocess (void)
-{
-  spacetest_test_check_leaks ();
-
-  /* the new service, orphaned, comes to us (and we reap it) */
-  g_assert_no_errno (prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
-
-  for (int round = 0; round < 10; round++)
-    {
-      g_auto(RawMessage) reply = { 0, };
-      g_autofree char *path = NULL;
-      g_autofree char *info = NULL;
-      const char *line;
-      struct pollfd pfd = { -1, POLLIN, 0 };
-      gint32 pidfd_h = -1;
-      guint32 serial;
-      int status = 0;
-      pid_t sub_pid;
-      Raw raw;
-
-      raw_start (&raw);
-      raw_hello (&raw);
-      serial = raw_request (&raw, "subspace", types_params (USER | PID), NULL, 0);
-      /* end of file right after the request: the service ends as soon as
-       * it has sent the reply */
-      g_assert_no_errno (shutdown (raw.sock, SHUT_WR));
-      raw_recv_reply (&raw, serial, &reply);
-      g_assert_cmpstr (reply.name, ==, "ok");
-      g_assert_true (g_variant_lookup (reply.params, "pidfd", "h", &pidfd_h));
-      pfd.fd = g_array_index (reply.fds, int, pidfd_h);
-
-      path = g_strdup_printf ("/proc/self/fdinfo/%d", pfd.fd);
-      g_assert_true (g_file_get_contents (path, &info, NULL, NULL));
-      line = strstr (info, "\nPid:");
-      g_assert_nonnull (line);
-      sub_pid = atoi (line + strlen ("\nPid:"));
-      g_assert_no_errno (close (raw.sock));
-      if (sub_pid == -1)
-        {
-          /* already ended and reaped by its parent service on its way
-           * out: nothing outlived it */
-          g_assert_cmpint (waitpid (raw.pid, &status, 0), ==, raw.pid);
-          raw_message_clear (&reply);
-          continue;
-        }
-      g_assert_cmpint (sub_pid, >, 0);
-
-      g_assert_cmpint (waitpid (raw.pid, &status, 0), ==, raw.pid);
-      g_assert_true (WIFEXITED (status));
-      g_assert_cmpint (WEXITSTATUS (status), ==, 0);
-
-      if (poll (&pfd, 1, 2000) != 1)
-        {
-          pid_t ppid = 0;
-          char state = process_state (sub_pid, &ppid);
-
-          /* let it go (it ends at end of file), then fail */
-          raw_message_clear (&reply);
-          g_assert_cmpint (waitpid (sub_pid, &status, 0), ==, sub_pid);
-          g_error ("round %d: the sub service (pid %d) outlived the service "
-                   "that made it (state %c, now a child of %d)", round,
-                   (int) sub_pid, state, (int) ppid);
-        }
-      /* Ended with its parent: the parent service kills and reaps it on
-       * its way out (then it is not ours to reap), or PR_SET_PDEATHSIG
-       * killed it and it came to us. */
-      if (waitpid (sub_pid, &status, 0) == sub_pid)
-        {
-          g_assert_true (WIFSIGNALED (status));
-          g_assert_cmpint (WTERMSIG (status), ==, SIGKILL);
-        }
-      else
-        g_assert_cmpint (errno, ==, ECHILD);
-      raw_message_clear (&reply);
-    }
-  g_print ("eof-subspace: checked\n");
-}
-
-static void
 test_wire_eof_subspace (void)
 {
   spacetest_test_check_leaks ();
-  trap_expect_pass ("/spacetest/spacer/wire/eof/subspace/subprocess",
-                    "a PID subspace service outlives its parent service "
+  if (g_test_subprocess ())
+    {
+      /* the new service, orphaned, comes to us (and we reap it) */
+      g_assert_no_errno (prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
+
+      for (int round = 0; round < 10; round++)
+        {
+          g_auto(RawMessage) reply = { 0, };
+          g_autofree char *path = NULL;
+          g_autofree char *info = NULL;
+          const char *line;
+          struct pollfd pfd = { -1, POLLIN, 0 };
+          gint32 pidfd_h = -1;
+          guint32 serial;
+          int status = 0;
+          pid_t sub_pid;
+          Raw raw;
+
+          raw_start (&raw);
+          raw_hello (&raw);
+          serial = raw_request (&raw, "subspace", types_params (USER | PID),
+                                NULL, 0);
+          /* end of file right after the request: the service ends as soon as
+           * it has sent the reply */
+          g_assert_no_errno (shutdown (raw.sock, SHUT_WR));
+          raw_recv_reply (&raw, serial, &reply);
+          g_assert_cmpstr (reply.name, ==, "ok");
+          g_assert_true (g_variant_lookup (reply.params, "pidfd", "h",
+                                           &pidfd_h));
+          pfd.fd = g_array_index (reply.fds, int, pidfd_h);
+
+          path = g_strdup_printf ("/proc/self/fdinfo/%d", pfd.fd);
+          g_assert_true (g_file_get_contents (path, &info, NULL, NULL));
+          line = strstr (info, "\nPid:");
+          g_assert_nonnull (line);
+          sub_pid = atoi (line + strlen ("\nPid:"));
+          g_assert_no_errno (close (raw.sock));
+          if (sub_pid == -1)
+            {
+              /* already ended and reaped by its parent service on its way
+               * out: nothing outlived it */
+              g_assert_cmpint (waitpid (raw.pid, &status, 0), ==, raw.pid);
+              raw_message_clear (&reply);
+              continue;
+            }
+          g_assert_cmpint (sub_pid, >, 0);
+
+          g_assert_cmpint (waitpid (raw.pid, &status, 0), ==, raw.pid);
+          g_assert_true (WIFEXITED (status));
+          g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+
+          if (poll (&pfd, 1, 2000) != 1)
+            {
+              pid_t ppid = 0;
+              char state = process_state (sub_pid, &ppid);
+
+              /* let it go (it ends at end of file), then fail */
+              raw_message_clear (&reply);
+              g_assert_cmpint (waitpid (sub_pid, &status, 0), ==, sub_pid);
+              g_error ("round %d: the sub service (pid %d) outlived the "
+                       "service that made it (state %c, now a child of %d)",
+                       round, (int) sub_pid, state, (int) ppid);
+            }
+          /* Ended with its parent: the parent service kills and reaps it on
+           * its way out (then it is not ours to reap), or PR_SET_PDEATHSIG
+           * killed it and it came to us. */
+          if (waitpid (sub_pid, &status, 0) == sub_pid)
+            {
+              g_assert_true (WIFSIGNALED (status));
+              g_assert_cmpint (WTERMSIG (status), ==, SIGKILL);
+            }
+          else
+            g_assert_cmpint (errno, ==, ECHILD);
+          raw_message_clear (&reply);
+        }
+      g_print ("eof-subspace: checked\n");
+      return;
+    }
+
+  trap_expect_pass ("a PID subspace service outlives its parent service "
                     "(PR_SET_PDEATHSIG set after the parent ended)");
 }
 
@@ -2552,52 +2573,51 @@ continue_later (gpointer data)
  * waiting call is woken and ends with CLOSED when close() returns, not
  * at its own timeout; nothing crashes. */
 static void
-test_close_concurrent_subprocess (void)
-{
-  g_autoptr(SpacetestSpacer) spacer = NULL;
-  ConcurrentCall call = { 0, };
-  GThread *thread, *continuer;
-  gint64 start, close_ms;
-  GPid pid;
-
-  spacetest_test_check_leaks ();
-
-  spacer = new_spacer ();
-  pid = spacetest_spacer_get_pid (spacer);
-  spacetest_spacer_set_timeout (spacer, 4000);
-  call.spacer = spacer;
-
-  /* a stopped service does not answer: the thread waits */
-  g_assert_no_errno (kill (pid, SIGSTOP));
-  thread = g_thread_new ("rooms", rooms_thread, &call);
-  g_usleep (200 * 1000);
-
-  /* the service runs again during close(), and ends at end of file */
-  continuer = g_thread_new ("continuer", continue_later, GINT_TO_POINTER (pid));
-  start = g_get_monotonic_time ();
-  close_spacer (spacer);
-  close_ms = (g_get_monotonic_time () - start) / 1000;
-  g_thread_join (thread);
-  g_thread_join (continuer);
-
-  g_test_message ("close() took %" G_GINT64_FORMAT " ms; the waiting call ended "
-                  "after %" G_GINT64_FORMAT " ms: %s", close_ms, call.elapsed_ms,
-                  call.error ? call.error->message : "(no error)");
-  g_assert_error (call.error, SPACETEST_ERROR, SPACETEST_ERROR_CLOSED);
-  g_assert_cmpint (close_ms, <, 2000);
-  g_assert_cmpint (call.elapsed_ms, <, 2500);
-  g_clear_error (&call.error);
-  g_assert_true (process_gone (pid));
-  g_print ("close-concurrent: checked\n");
-}
-
-static void
 test_close_concurrent (void)
 {
   spacetest_test_check_leaks ();
-  trap_expect_pass ("/spacetest/spacer/close-concurrent/subprocess",
-                    "spacetest_spacer_close() on one thread while another waits "
-                    "for a reply");
+  if (g_test_subprocess ())
+    {
+      g_autoptr(SpacetestSpacer) spacer = NULL;
+      ConcurrentCall call = { 0, };
+      GThread *thread, *continuer;
+      gint64 start, close_ms;
+      GPid pid;
+
+      spacer = new_spacer ();
+      pid = spacetest_spacer_get_pid (spacer);
+      spacetest_spacer_set_timeout (spacer, 4000);
+      call.spacer = spacer;
+
+      /* a stopped service does not answer: the thread waits */
+      g_assert_no_errno (kill (pid, SIGSTOP));
+      thread = g_thread_new ("rooms", rooms_thread, &call);
+      g_usleep (200 * 1000);
+
+      /* the service runs again during close(), and ends at end of file */
+      continuer = g_thread_new ("continuer", continue_later,
+                                GINT_TO_POINTER (pid));
+      start = g_get_monotonic_time ();
+      close_spacer (spacer);
+      close_ms = (g_get_monotonic_time () - start) / 1000;
+      g_thread_join (thread);
+      g_thread_join (continuer);
+
+      g_test_message ("close() took %" G_GINT64_FORMAT " ms; the waiting "
+                      "call ended after %" G_GINT64_FORMAT " ms: %s",
+                      close_ms, call.elapsed_ms,
+                      call.error ? call.error->message : "(no error)");
+      g_assert_error (call.error, SPACETEST_ERROR, SPACETEST_ERROR_CLOSED);
+      g_assert_cmpint (close_ms, <, 2000);
+      g_assert_cmpint (call.elapsed_ms, <, 2500);
+      g_clear_error (&call.error);
+      g_assert_true (process_gone (pid));
+      g_print ("close-concurrent: checked\n");
+      return;
+    }
+
+  trap_expect_pass ("spacetest_spacer_close() on one thread while another "
+                    "waits for a reply");
 }
 
 /* ---- a fake service: how the client copes with a misbehaving one -------- */
@@ -2877,90 +2897,96 @@ fake_service_main (const char *mode)
 }
 
 static void
-test_fake_subprocess (gconstpointer data)
-{
-  const char *mode = data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *exe = g_file_read_link ("/proc/self/exe", &error);
-  g_autoptr(SpacetestSpacer) spacer = NULL;
-  g_autoptr(GPtrArray) result = NULL;
-  GPid pid;
-
-  spacetest_test_check_leaks ();
-  g_assert_no_error (error);
-
-  g_setenv ("SPACETEST_SPACER_PATH", exe, TRUE);
-  g_setenv (FAKE_ENV, mode, TRUE);
-
-  spacer = spacetest_spacer_new (NULL, &error);
-  if (g_str_has_prefix (mode, "hello-"))
-    {
-      g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL);
-      g_assert_null (spacer);
-      g_print ("fake: checked\n");
-      return;
-    }
-  g_assert_no_error (error);
-  pid = spacetest_spacer_get_pid (spacer);
-  spacetest_spacer_set_timeout (spacer, 300);
-
-  if (g_str_has_prefix (mode, "subspace-"))
-    {
-      g_autoptr(SpacetestSpacer) sub = spacetest_spacer_subspace (spacer, USER, NULL, &error);
-
-      g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL);
-      g_assert_null (sub);
-    }
-  else
-    {
-      SpacetestNamespaceType types = g_str_equal (mode, "rooms-dup-handle") ? NET | UTS : NET;
-
-      result = spacetest_spacer_rooms (spacer, types, NULL, &error);
-      if (error != NULL)
-        g_test_message ("%s: %s", mode, error->message);
-
-      if (g_str_equal (mode, "rooms-extra-fds") || g_str_equal (mode, "rooms-stale"))
-        {
-          g_assert_no_error (error);
-          g_assert_cmpuint (result->len, ==, 1);
-          g_assert_cmpuint (spacetest_namespace_get_namespace_type (result->pdata[0]), ==, NET);
-        }
-      else if (g_str_equal (mode, "rooms-silent"))
-        g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_TIMED_OUT);
-      else if (g_str_equal (mode, "rooms-exit"))
-        {
-          g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED);
-          g_assert_nonnull (strstr (error->message, "3"));
-          g_assert_true (process_gone (pid));
-        }
-      else if (g_str_equal (mode, "rooms-error-foreign"))
-        {
-          g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
-          g_assert_cmpstr (error->message, ==, "fake: not found");
-        }
-      else if (g_str_equal (mode, "rooms-not-ns"))
-        {
-          g_assert_true (g_error_matches (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL) ||
-                         g_error_matches (error, SPACETEST_ERROR,
-                                          SPACETEST_ERROR_NOT_A_NAMESPACE));
-        }
-      else
-        g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL);
-    }
-
-  close_spacer (spacer);
-  g_assert_true (process_gone (pid));
-  g_print ("fake: checked\n");
-}
-
-static void
 test_fake (gconstpointer data)
 {
   const char *mode = data;
-  g_autofree char *path = g_strdup_printf ("/spacetest/spacer/fake/%s/subprocess", mode);
 
   spacetest_test_check_leaks ();
-  g_test_trap_subprocess (path, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *exe = g_file_read_link ("/proc/self/exe", &error);
+      g_autoptr(SpacetestSpacer) spacer = NULL;
+      g_autoptr(GPtrArray) result = NULL;
+      GPid pid;
+
+      g_assert_no_error (error);
+
+      g_setenv ("SPACETEST_SPACER_PATH", exe, TRUE);
+      g_setenv (FAKE_ENV, mode, TRUE);
+
+      spacer = spacetest_spacer_new (NULL, &error);
+      if (g_str_has_prefix (mode, "hello-"))
+        {
+          g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL);
+          g_assert_null (spacer);
+          g_print ("fake: checked\n");
+          return;
+        }
+      g_assert_no_error (error);
+      pid = spacetest_spacer_get_pid (spacer);
+      spacetest_spacer_set_timeout (spacer, 300);
+
+      if (g_str_has_prefix (mode, "subspace-"))
+        {
+          g_autoptr(SpacetestSpacer) sub =
+            spacetest_spacer_subspace (spacer, USER, NULL, &error);
+
+          g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL);
+          g_assert_null (sub);
+        }
+      else
+        {
+          SpacetestNamespaceType types =
+            g_str_equal (mode, "rooms-dup-handle") ? NET | UTS : NET;
+
+          result = spacetest_spacer_rooms (spacer, types, NULL, &error);
+          if (error != NULL)
+            g_test_message ("%s: %s", mode, error->message);
+
+          if (g_str_equal (mode, "rooms-extra-fds") ||
+              g_str_equal (mode, "rooms-stale"))
+            {
+              SpacetestNamespace *net;
+
+              g_assert_no_error (error);
+              g_assert_cmpuint (result->len, ==, 1);
+              net = result->pdata[0];
+              g_assert_cmpuint (spacetest_namespace_get_namespace_type (net),
+                                ==, NET);
+            }
+          else if (g_str_equal (mode, "rooms-silent"))
+            g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_TIMED_OUT);
+          else if (g_str_equal (mode, "rooms-exit"))
+            {
+              g_assert_error (error, SPACETEST_ERROR,
+                              SPACETEST_ERROR_SPACER_FAILED);
+              g_assert_nonnull (strstr (error->message, "3"));
+              g_assert_true (process_gone (pid));
+            }
+          else if (g_str_equal (mode, "rooms-error-foreign"))
+            {
+              g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+              g_assert_cmpstr (error->message, ==, "fake: not found");
+            }
+          else if (g_str_equal (mode, "rooms-not-ns"))
+            {
+              g_assert_true (g_error_matches (error, SPACETEST_ERROR,
+                                              SPACETEST_ERROR_PROTOCOL) ||
+                             g_error_matches (error, SPACETEST_ERROR,
+                                              SPACETEST_ERROR_NOT_A_NAMESPACE));
+            }
+          else
+            g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL);
+        }
+
+      close_spacer (spacer);
+      g_assert_true (process_gone (pid));
+      g_print ("fake: checked\n");
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
   g_test_trap_assert_passed ();
   g_test_trap_assert_stdout ("*fake: checked*");
 }
@@ -3049,52 +3075,51 @@ release_check_watch (ReleaseCheck *check,
 }
 
 static void
-test_testlayer_subprocess (void)
-{
-  ReleaseCheck *check = g_new0 (ReleaseCheck, 1);
-  SpacetestSpacer *spacer;
-  SpacetestSpacer *sub;
-  GPtrArray *result;
-
-  spacetest_test_check_leaks ();
-  /* queued before the objects: runs after they are released */
-  check->n_fds = tu_count_fds ();
-  g_test_queue_destroy (release_check_run, check);
-
-  spacer = spacetest_test_new_spacer ();
-  g_assert_true (SPACETEST_IS_SPACER (spacer));
-  release_check_watch (check, spacer);
-  check->pids[check->n_pids++] = spacetest_spacer_get_pid (spacer);
-
-  sub = spacetest_test_subspace (spacer, USER | PID);
-  g_assert_true (SPACETEST_IS_SPACER (sub));
-  g_assert_nonnull (spacetest_spacer_get_user_namespace (sub));
-  release_check_watch (check, sub);
-  check->pids[check->n_pids++] = spacetest_spacer_get_pid (sub);
-
-  result = spacetest_test_rooms (sub, ROOM_TYPES);
-  g_assert_cmpuint (result->len, ==, 6);
-  for (guint i = 0; i < result->len; i++)
-    {
-      g_autoptr(SpacetestNamespace) owner = owner_of (result->pdata[i]);
-
-      g_assert_cmpuint (spacetest_namespace_get_namespace_type (result->pdata[i]), ==,
-                        room_types[i]);
-      assert_ns_equal (owner, spacetest_spacer_get_user_namespace (sub));
-      release_check_watch (check, result->pdata[i]);
-    }
-
-  result = spacetest_test_rooms (spacer, NET);
-  g_assert_cmpuint (result->len, ==, 1);
-  release_check_watch (check, result->pdata[0]);
-}
-
-static void
 test_testlayer (void)
 {
   spacetest_test_check_leaks ();
-  g_test_trap_subprocess ("/spacetest/spacer/testlayer/subprocess", 0,
-                          G_TEST_SUBPROCESS_INHERIT_STDERR);
+  if (g_test_subprocess ())
+    {
+      ReleaseCheck *check = g_new0 (ReleaseCheck, 1);
+      SpacetestSpacer *spacer;
+      SpacetestSpacer *sub;
+      GPtrArray *result;
+
+      /* queued before the objects: runs after they are released */
+      check->n_fds = tu_count_fds ();
+      g_test_queue_destroy (release_check_run, check);
+
+      spacer = spacetest_test_new_spacer ();
+      g_assert_true (SPACETEST_IS_SPACER (spacer));
+      release_check_watch (check, spacer);
+      check->pids[check->n_pids++] = spacetest_spacer_get_pid (spacer);
+
+      sub = spacetest_test_subspace (spacer, USER | PID);
+      g_assert_true (SPACETEST_IS_SPACER (sub));
+      g_assert_nonnull (spacetest_spacer_get_user_namespace (sub));
+      release_check_watch (check, sub);
+      check->pids[check->n_pids++] = spacetest_spacer_get_pid (sub);
+
+      result = spacetest_test_rooms (sub, ROOM_TYPES);
+      g_assert_cmpuint (result->len, ==, 6);
+      for (guint i = 0; i < result->len; i++)
+        {
+          SpacetestNamespace *ns = result->pdata[i];
+          g_autoptr(SpacetestNamespace) owner = owner_of (ns);
+
+          g_assert_cmpuint (spacetest_namespace_get_namespace_type (ns), ==,
+                            room_types[i]);
+          assert_ns_equal (owner, spacetest_spacer_get_user_namespace (sub));
+          release_check_watch (check, result->pdata[i]);
+        }
+
+      result = spacetest_test_rooms (spacer, NET);
+      g_assert_cmpuint (result->len, ==, 1);
+      release_check_watch (check, result->pdata[0]);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
   g_test_trap_assert_passed ();
   g_test_trap_assert_stdout ("*testlayer: released*");
 }
@@ -3105,23 +3130,22 @@ static const int failing_rooms_line = __LINE__ + 1;
 static GPtrArray *failing_rooms (SpacetestSpacer *spacer) { return spacetest_test_rooms (spacer, USER); }
 
 static void
-test_testlayer_fail_subprocess (void)
-{
-  SpacetestSpacer *spacer = spacetest_test_new_spacer ();
-
-  g_assert_null (failing_rooms (spacer));
-  g_print ("testlayer-fail: survived\n");
-}
-
-static void
 test_testlayer_fail (void)
 {
   g_autofree char *where = g_strdup_printf ("*spacer.c:%d:*spacetest_test_rooms*",
                                             failing_rooms_line);
 
+  if (g_test_subprocess ())
+    {
+      SpacetestSpacer *spacer = spacetest_test_new_spacer ();
+
+      g_assert_null (failing_rooms (spacer));
+      g_print ("testlayer-fail: survived\n");
+      return;
+    }
+
   spacetest_test_check_leaks ();
-  g_test_trap_subprocess ("/spacetest/spacer/testlayer/fail/subprocess", 0,
-                          G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_failed ();
   g_test_trap_assert_stdout_unmatched ("*survived*");
   g_test_trap_assert_stderr (where);
@@ -3290,26 +3314,6 @@ test_wire_long_name (void)
 #define OTHER_USER 4242
 
 static void
-test_subspace_closed_dir_subprocess (void)
-{
-  g_autoptr(SpacetestSpacer) spacer = NULL;
-  g_autoptr(SpacetestSpacer) user = NULL;
-  g_autoptr(SpacetestSpacer) user_pid = NULL;
-  g_autoptr(SpacetestSpacer) nested = NULL;
-  g_autoptr(GPtrArray) result = NULL;
-
-  spacetest_test_check_leaks ();
-
-  spacer = new_spacer ();
-  user = subspace (spacer, USER);
-  user_pid = subspace (spacer, USER | PID);
-  nested = subspace (user, USER | PID);
-  result = rooms (nested, NET | UTS);
-  g_assert_cmpuint (result->len, ==, 2);
-  g_print ("closed-dir: checked\n");
-}
-
-static void
 test_subspace_closed_dir (void)
 {
   const char *helper = g_getenv ("SPACETEST_SPACER_PATH");
@@ -3321,6 +3325,24 @@ test_subspace_closed_dir (void)
   gsize len = 0;
 
   spacetest_test_check_leaks ();
+  if (g_test_subprocess ())
+    {
+      g_autoptr(SpacetestSpacer) spacer = NULL;
+      g_autoptr(SpacetestSpacer) user = NULL;
+      g_autoptr(SpacetestSpacer) user_pid = NULL;
+      g_autoptr(SpacetestSpacer) nested = NULL;
+      g_autoptr(GPtrArray) result = NULL;
+
+      spacer = new_spacer ();
+      user = subspace (spacer, USER);
+      user_pid = subspace (spacer, USER | PID);
+      nested = subspace (user, USER | PID);
+      result = rooms (nested, NET | UTS);
+      g_assert_cmpuint (result->len, ==, 2);
+      g_print ("closed-dir: checked\n");
+      return;
+    }
+
   if (helper == NULL || !tu_uid_is_mapped (OTHER_USER))
     {
       g_test_skip ("needs the uninstalled helper and another user");
@@ -3346,8 +3368,7 @@ test_subspace_closed_dir (void)
       /* set around the trap: GLib 2.74 has no _with_envp form */
       saved = g_strdup (helper);
       g_setenv ("SPACETEST_SPACER_PATH", inside, TRUE);
-      g_test_trap_subprocess ("/spacetest/spacer/subspace/closed-dir/subprocess",
-                              0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
       g_setenv ("SPACETEST_SPACER_PATH", saved, TRUE);
       g_test_trap_assert_passed ();
       g_test_trap_assert_stdout ("*closed-dir: checked*");
@@ -3372,7 +3393,7 @@ main (int    argc,
 
   g_autofree char **args = NULL;
 
-  /* Started as a (fake) spacer helper by test_fake_subprocess(). */
+  /* Started as a (fake) spacer helper by test_fake(). */
   if (g_getenv (FAKE_ENV) != NULL && argc > 1 &&
       g_str_has_prefix (argv[1], "--socket-fd="))
     return fake_service_main (g_getenv (FAKE_ENV));
@@ -3406,7 +3427,6 @@ main (int    argc,
   g_test_add_func ("/spacetest/spacer/closed", test_closed);
   g_test_add_func ("/spacetest/spacer/properties", test_properties);
   g_test_add_func ("/spacetest/spacer/bad-helper", test_bad_helper);
-  g_test_add_func ("/spacetest/spacer/bad-helper/subprocess", test_bad_helper_subprocess);
 
   for (gsize i = 0; i < G_N_ELEMENTS (subspace_cases); i++)
     {
@@ -3420,8 +3440,6 @@ main (int    argc,
   g_test_add_func ("/spacetest/spacer/subspace/mixed", test_subspace_mixed);
   g_test_add_func ("/spacetest/spacer/subspace/closed-dir",
                    test_subspace_closed_dir);
-  g_test_add_func ("/spacetest/spacer/subspace/closed-dir/subprocess",
-                   test_subspace_closed_dir_subprocess);
 
   g_test_add_func ("/spacetest/spacer/rooms/all", test_rooms_all);
   g_test_add_func ("/spacetest/spacer/rooms/root", test_rooms_root);
@@ -3431,30 +3449,21 @@ main (int    argc,
   g_test_add_func ("/spacetest/spacer/async/subspace", test_async_subspace);
   g_test_add_func ("/spacetest/spacer/async/pending", test_async_pending);
   g_test_add_func ("/spacetest/spacer/async/close-pending", test_async_close_pending);
-  g_test_add_func ("/spacetest/spacer/async/close-pending/subprocess",
-                   test_async_close_pending_subprocess);
 
   g_test_add_func ("/spacetest/spacer/thread-ended", test_thread_ended);
   g_test_add_func ("/spacetest/spacer/close-concurrent", test_close_concurrent);
-  g_test_add_func ("/spacetest/spacer/close-concurrent/subprocess",
-                   test_close_concurrent_subprocess);
   g_test_add_func ("/spacetest/spacer/cancelled", test_cancelled);
   g_test_add_func ("/spacetest/spacer/timeout", test_timeout);
   g_test_add_func ("/spacetest/spacer/bad-requests", test_bad_requests);
 
-  g_test_add_data_func ("/spacetest/spacer/unprivileged", "unprivileged",
-                        test_unprivileged);
-  g_test_add_func ("/spacetest/spacer/unprivileged/subprocess",
-                   test_unprivileged_subprocess);
-  g_test_add_data_func ("/spacetest/spacer/unprivileged-setfcap", "unprivileged-setfcap",
-                        test_unprivileged);
-  g_test_add_func ("/spacetest/spacer/unprivileged-setfcap/subprocess",
-                   test_unprivileged_setfcap_subprocess);
-  g_test_add_data_func ("/spacetest/spacer/unprivileged-user", "unprivileged-user",
-                        test_unprivileged);
-  g_test_add_func ("/spacetest/spacer/unprivileged-user/subprocess",
-                   test_unprivileged_user_subprocess);
-  g_test_add_func ("/spacetest/spacer/unprivileged-user/closed-dir",
+  for (gsize i = 0; i < G_N_ELEMENTS (unprivileged_cases); i++)
+    {
+      g_autofree char *path =
+        g_strdup_printf ("/spacetest/spacer/%s", unprivileged_cases[i].name);
+
+      g_test_add_data_func (path, &unprivileged_cases[i], test_unprivileged);
+    }
+  g_test_add_func ("/spacetest/spacer/unprivileged-user-closed-dir",
                    test_unprivileged_closed_dir);
 
   g_test_add_func ("/spacetest/spacer/killed", test_killed);
@@ -3464,8 +3473,6 @@ main (int    argc,
                         GUINT_TO_POINTER (USER), test_killed_sub);
   g_test_add_func ("/spacetest/spacer/killed/async", test_killed_async);
   g_test_add_func ("/spacetest/spacer/client-killed", test_client_killed);
-  g_test_add_func ("/spacetest/spacer/client-killed/subprocess",
-                   test_client_killed_subprocess);
 
   g_test_add_func ("/spacetest/spacer/wire/valid", test_wire_valid);
   g_test_add_func ("/spacetest/spacer/wire/subspace", test_wire_subspace);
@@ -3478,19 +3485,14 @@ main (int    argc,
   g_test_add_func ("/spacetest/spacer/wire/fds", test_wire_fds);
   g_test_add_func ("/spacetest/spacer/wire/too-large", test_wire_too_large);
   g_test_add_func ("/spacetest/spacer/wire/empty", test_wire_empty);
-  g_test_add_func ("/spacetest/spacer/wire/empty/subprocess", test_wire_empty_subprocess);
   g_test_add_func ("/spacetest/spacer/wire/eof", test_wire_eof);
   g_test_add_func ("/spacetest/spacer/wire/eof/subspace", test_wire_eof_subspace);
-  g_test_add_func ("/spacetest/spacer/wire/eof/subspace/subprocess",
-                   test_wire_eof_subspace_subprocess);
 
   for (gsize i = 0; i < G_N_ELEMENTS (fake_modes); i++)
     {
       g_autofree char *path = g_strdup_printf ("/spacetest/spacer/fake/%s", fake_modes[i]);
-      g_autofree char *sub_path = g_strconcat (path, "/subprocess", NULL);
 
       g_test_add_data_func (path, fake_modes[i], test_fake);
-      g_test_add_data_func (sub_path, fake_modes[i], test_fake_subprocess);
     }
 
   g_test_add_func ("/spacetest/spacer/cycles", test_cycles);
@@ -3499,11 +3501,8 @@ main (int    argc,
   g_test_add_func ("/spacetest/spacer/emfile", test_emfile);
   g_test_add_func ("/spacetest/spacer/wire/long-name", test_wire_long_name);
 
-  g_test_add_func ("/spacetest/spacer/testlayer", test_testlayer);
-  g_test_add_func ("/spacetest/spacer/testlayer/subprocess", test_testlayer_subprocess);
+  g_test_add_func ("/spacetest/spacer/testlayer/release", test_testlayer);
   g_test_add_func ("/spacetest/spacer/testlayer/fail", test_testlayer_fail);
-  g_test_add_func ("/spacetest/spacer/testlayer/fail/subprocess",
-                   test_testlayer_fail_subprocess);
 
   return g_test_run ();
 }
