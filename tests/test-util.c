@@ -746,3 +746,79 @@ tu_test_subprocess (void)
   return g_test_subprocess () ||
          g_strcmp0 (g_getenv (SELF_RUN_ENV), g_test_get_path ()) == 0;
 }
+
+char
+tu_process_state (pid_t  pid,
+                  pid_t *ppid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
+  g_autofree char *stat = NULL;
+  const char *close;
+  char state = 0;
+  int parent = 0;
+
+  if (!g_file_get_contents (path, &stat, NULL, NULL))
+    return 0;
+  close = strrchr (stat, ')');
+  g_assert_nonnull (close);
+  g_assert_cmpint (sscanf (close + 1, " %c %d", &state, &parent), ==, 2);
+  if (ppid != NULL)
+    *ppid = parent;
+  return state;
+}
+
+gboolean
+tu_process_gone (pid_t pid)
+{
+  return tu_process_state (pid, NULL) == 0;
+}
+
+gboolean
+tu_is_our_child (pid_t pid)
+{
+  pid_t ppid = 0;
+  char state = tu_process_state (pid, &ppid);
+
+  return state != 0 && ppid == getpid ();
+}
+
+guint
+tu_count_proc_fds (pid_t pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/fd", (int) pid);
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+int
+tu_pidfd_open (pid_t pid)
+{
+  return (int) syscall (SYS_pidfd_open, pid, 0);
+}
+
+void
+tu_trap_expect_pass (const char *what)
+{
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  if (!g_test_trap_has_passed ())
+    g_test_fail_printf ("%s: the child failed: %s", g_test_get_path (), what);
+}
+
+char **
+tu_keep_going (int     *argc,
+               char  ***argv)
+{
+  char **args = g_new0 (char *, *argc + 2);
+
+  args[0] = (*argv)[0];
+  args[1] = (char *) "--keep-going";
+  memcpy (args + 2, *argv + 1, sizeof (char *) * (*argc - 1));
+  (*argc)++;
+  *argv = args;
+  return args;
+}

@@ -210,4 +210,36 @@ int      tu_self_run_exit_code  (const TuSelfRun      *run);
  * (g_test_subprocess()) or one tu_self_run() started. */
 gboolean tu_test_subprocess     (void);
 
+/* ---- other processes --------------------------------------------------- */
+
+/* The state letter of a process (from /proc/PID/stat), and its parent in
+ * *@ppid (if not NULL); 0 if there is no such process. */
+char     tu_process_state       (pid_t       pid,
+                                 pid_t      *ppid);
+
+/* Whether /proc/@pid is gone (a zombie is not). */
+gboolean tu_process_gone        (pid_t       pid);
+
+/* Whether @pid is one of this process's (unreaped) children. */
+gboolean tu_is_our_child        (pid_t       pid);
+
+/* The number of open descriptors of the process @pid. */
+guint    tu_count_proc_fds      (pid_t       pid);
+
+/* pidfd_open(2): a descriptor of the process @pid, or -1 with errno. */
+int      tu_pidfd_open          (pid_t       pid);
+
+/* Runs the current test's trap child, for a test whose failure may be a
+ * critical warning or a crash: a failure fails this test, saying @what
+ * went wrong, without aborting the whole program, so that the other
+ * tests still run. For programs started with tu_keep_going(). */
+void     tu_trap_expect_pass    (const char *what);
+
+/* Puts --keep-going first in the arguments, for programs whose failing
+ * tests (see tu_trap_expect_pass()) should not keep the others from
+ * running. Returns the new vector, which *@argv then is: free it (not
+ * its strings) with g_free() after g_test_run(). */
+char   **tu_keep_going          (int        *argc,
+                                 char     ***argv);
+
 G_END_DECLS
