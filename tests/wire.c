@@ -60,19 +60,22 @@ static void
 raw_start (Raw *raw)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *parent_arg = g_strdup_printf ("--parent-pid=%d", (int) getpid ());
+  g_autofree char *parent_arg =
+    g_strdup_printf ("--parent-pid=%d", (int) getpid ());
   const char *helper = g_getenv ("SPACETEST_SPACER_PATH");
   const char *argv[] = { helper, "--socket-fd=3", parent_arg, NULL };
   int pair[2];
   int target_fds[] = { 3 };
 
   g_assert_nonnull (helper);
-  g_assert_no_errno (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair));
+  g_assert_no_errno (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+                                 pair));
 
   memset (raw, 0, sizeof *raw);
   raw->sock = pair[0];
-  g_spawn_async_with_pipes_and_fds (NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                                    NULL, NULL, -1, -1, -1, &pair[1], target_fds, 1,
+  g_spawn_async_with_pipes_and_fds (NULL, argv, NULL,
+                                    G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                    -1, -1, -1, &pair[1], target_fds, 1,
                                     &raw->pid, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_no_errno (close (pair[1]));
@@ -193,7 +196,8 @@ raw_recv (Raw        *raw,
   g_assert_cmpint (len, >=, 0);
   g_assert_false (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC));
 
-  for (cmsg = CMSG_FIRSTHDR (&msg); cmsg != NULL; cmsg = CMSG_NXTHDR (&msg, cmsg))
+  for (cmsg = CMSG_FIRSTHDR (&msg); cmsg != NULL;
+       cmsg = CMSG_NXTHDR (&msg, cmsg))
     if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS)
       g_array_append_vals (out->fds, CMSG_DATA (cmsg),
                            (cmsg->cmsg_len - CMSG_LEN (0)) / sizeof (int));
@@ -267,7 +271,8 @@ raw_assert_rooms (Raw     *raw,
 
   raw_recv_reply (raw, serial, &reply);
   g_assert_cmpstr (reply.name, ==, "ok");
-  handles = g_variant_lookup_value (reply.params, "namespaces", G_VARIANT_TYPE ("ah"));
+  handles = g_variant_lookup_value (reply.params, "namespaces",
+                                    G_VARIANT_TYPE ("ah"));
   g_assert_nonnull (handles);
 
   for (gsize i = 0; i < G_N_ELEMENTS (room_types); i++)
@@ -282,10 +287,12 @@ raw_assert_rooms (Raw     *raw,
       g_variant_get_child (handles, n++, "h", &handle);
       g_assert_cmpint (handle, >=, 0);
       g_assert_cmpint (handle, <, (int) reply.fds->len);
-      ns = spacetest_namespace_new_for_fd (g_array_index (reply.fds, int, handle),
+      ns = spacetest_namespace_new_for_fd (g_array_index (reply.fds, int,
+                                                          handle),
                                            &error);
       g_assert_no_error (error);
-      g_assert_cmpuint (spacetest_namespace_get_namespace_type (ns), ==, room_types[i]);
+      g_assert_cmpuint (spacetest_namespace_get_namespace_type (ns), ==,
+                        room_types[i]);
     }
   g_assert_cmpuint (g_variant_n_children (handles), ==, n);
   g_assert_cmpuint (reply.fds->len, ==, n);
@@ -405,7 +412,9 @@ test_wire_wrong_type (void)
 static void
 test_wire_before_hello (void)
 {
-  static const char * const names[] = { "rooms", "subspace", "frobnicate", "ok" };
+  static const char * const names[] = {
+    "rooms", "subspace", "frobnicate", "ok"
+  };
   Raw raw;
 
   spacetest_test_check_leaks ();
@@ -414,7 +423,8 @@ test_wire_before_hello (void)
   for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
     {
       g_auto(RawMessage) reply = { 0, };
-      guint32 serial = raw_request (&raw, names[i], types_params (NET), NULL, 0);
+      guint32 serial = raw_request (&raw, names[i], types_params (NET),
+                                    NULL, 0);
 
       raw_recv_reply (&raw, serial, &reply);
       assert_raw_error (&reply, SPACETEST_ERROR_PROTOCOL);
@@ -465,7 +475,9 @@ test_wire_version (void)
 static void
 test_wire_unknown (void)
 {
-  static const char * const names[] = { "frobnicate", "", "ok", "error", "Rooms" };
+  static const char * const names[] = {
+    "frobnicate", "", "ok", "error", "Rooms"
+  };
   Raw raw;
 
   spacetest_test_check_leaks ();
@@ -499,10 +511,12 @@ test_wire_types (void)
     { "rooms", types_params (1u << 0), SPACETEST_ERROR_INVALID_ARGUMENT },
     { "subspace", types_params (NET), SPACETEST_ERROR_INVALID_ARGUMENT },
     { "subspace", types_params (0), SPACETEST_ERROR_INVALID_ARGUMENT },
-    { "subspace", types_params (USER | PID | NET), SPACETEST_ERROR_INVALID_ARGUMENT },
+    { "subspace", types_params (USER | PID | NET),
+      SPACETEST_ERROR_INVALID_ARGUMENT },
     { "rooms", NULL, SPACETEST_ERROR_PROTOCOL },        /* no types */
     { "subspace", NULL, SPACETEST_ERROR_PROTOCOL },
-    { "rooms", NULL, SPACETEST_ERROR_PROTOCOL },        /* types of the wrong type */
+    /* types of the wrong type */
+    { "rooms", NULL, SPACETEST_ERROR_PROTOCOL },
   };
   Raw raw;
 
@@ -521,7 +535,8 @@ test_wire_types (void)
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_auto(RawMessage) reply = { 0, };
-      guint32 serial = raw_request (&raw, cases[i].name, cases[i].params, NULL, 0);
+      guint32 serial = raw_request (&raw, cases[i].name, cases[i].params,
+                                    NULL, 0);
 
       raw_recv_reply (&raw, serial, &reply);
       assert_raw_error (&reply, cases[i].code);
@@ -561,7 +576,8 @@ test_wire_fds (void)
       serial = raw_request (&raw, "rooms", types_params (NET), fds, counts[i]);
       raw_recv (&raw, &reply);
       /* over the service's limit, it cannot tell which request it was */
-      g_assert_true (reply.serial == serial || (counts[i] > 8 && reply.serial == 0));
+      g_assert_true (reply.serial == serial ||
+                     (counts[i] > 8 && reply.serial == 0));
       assert_raw_error (&reply, SPACETEST_ERROR_PROTOCOL);
       g_assert_cmpuint (tu_count_proc_fds (raw.pid), ==, service_fds);
 
@@ -665,8 +681,9 @@ test_wire_eof (void)
 /* A service made by a subspace request ends with the service that made
  * it, also when that one ends right after the reply: here it ends at end
  * of file (sent with the request) while we hold the new service's socket
- * (so that only its parent's death can end it). Several rounds, as this is a race between
- * the new service's PR_SET_PDEATHSIG and its parent's exit. */
+ * (so that only its parent's death can end it). Several rounds, as this
+ * is a race between the new service's PR_SET_PDEATHSIG and its parent's
+ * exit. */
 static void
 test_wire_eof_subspace (void)
 {
@@ -786,7 +803,8 @@ test_wire_long_name (void)
 
           raw_recv_reply (&raw, serial, &reply);
           assert_raw_error (&reply, SPACETEST_ERROR_PROTOCOL);
-          g_assert_true (g_variant_lookup (reply.params, "message", "&s", &text));
+          g_assert_true (g_variant_lookup (reply.params, "message", "&s",
+                                           &text));
           g_assert_true (g_utf8_validate (text, -1, NULL));
           g_assert_cmpuint (strlen (text), <=, 1024 + strlen ("…"));
           g_assert_true (g_str_has_suffix (text, "…"));
@@ -861,6 +879,18 @@ fake_ok (guint32     serial,
   return g_variant_new ("(us@a{sv})", serial, "ok", g_variant_dict_end (&dict));
 }
 
+/* Sends an "ok" reply to the rooms request @serial, with @handles as its
+ * namespaces. */
+static void
+fake_send_rooms (int        sock,
+                 guint32    serial,
+                 GVariant  *handles,
+                 const int *fds,
+                 guint      n_fds)
+{
+  fake_send (sock, fake_ok (serial, "namespaces", handles), fds, n_fds);
+}
+
 static GVariant *
 fake_handles (int n, ...)
 {
@@ -893,55 +923,55 @@ fake_rooms (const char *mode,
       fds[n++] = fake_open ("/proc/self/ns/net");
       fds[n++] = fake_open ("/proc/self/ns/uts");
       fds[n++] = fake_open ("/dev/null");
-      fake_send (sock, fake_ok (serial, "namespaces", fake_handles (1, 0)), fds, n);
+      fake_send_rooms (sock, serial, fake_handles (1, 0), fds, n);
     }
   else if (g_str_equal (mode, "rooms-stale"))
     {
       fds[n++] = fake_open ("/proc/self/ns/uts");
-      fake_send (sock, fake_ok (serial + 100, "namespaces", fake_handles (1, 0)), fds, n);
-      fake_send (sock, fake_ok (serial - 1, "namespaces", fake_handles (1, 0)), fds, n);
+      fake_send_rooms (sock, serial + 100, fake_handles (1, 0), fds, n);
+      fake_send_rooms (sock, serial - 1, fake_handles (1, 0), fds, n);
       close (fds[0]);
       fds[0] = fake_open ("/proc/self/ns/net");
-      fake_send (sock, fake_ok (serial, "namespaces", fake_handles (1, 0)), fds, n);
+      fake_send_rooms (sock, serial, fake_handles (1, 0), fds, n);
     }
   else if (g_str_equal (mode, "rooms-too-many-fds"))
     {
       for (n = 0; n < 10; n++)
         fds[n] = fake_open ("/proc/self/ns/net");
-      fake_send (sock, fake_ok (serial, "namespaces", fake_handles (1, 0)), fds, n);
+      fake_send_rooms (sock, serial, fake_handles (1, 0), fds, n);
     }
   else if (g_str_equal (mode, "rooms-wrong-type"))
     {
       fds[n++] = fake_open ("/proc/self/ns/uts");
-      fake_send (sock, fake_ok (serial, "namespaces", fake_handles (1, 0)), fds, n);
+      fake_send_rooms (sock, serial, fake_handles (1, 0), fds, n);
     }
   else if (g_str_equal (mode, "rooms-not-ns"))
     {
       fds[n++] = fake_open ("/dev/null");
-      fake_send (sock, fake_ok (serial, "namespaces", fake_handles (1, 0)), fds, n);
+      fake_send_rooms (sock, serial, fake_handles (1, 0), fds, n);
     }
   else if (g_str_equal (mode, "rooms-bad-handle"))
     {
       fds[n++] = fake_open ("/proc/self/ns/net");
-      fake_send (sock, fake_ok (serial, "namespaces", fake_handles (1, 5)), fds, n);
+      fake_send_rooms (sock, serial, fake_handles (1, 5), fds, n);
     }
   else if (g_str_equal (mode, "rooms-negative-handle"))
     {
       fds[n++] = fake_open ("/proc/self/ns/net");
-      fake_send (sock, fake_ok (serial, "namespaces", fake_handles (1, -1)), fds, n);
+      fake_send_rooms (sock, serial, fake_handles (1, -1), fds, n);
     }
   else if (g_str_equal (mode, "rooms-dup-handle"))
     {
       /* the client asks for net+uts */
       fds[n++] = fake_open ("/proc/self/ns/net");
       fds[n++] = fake_open ("/proc/self/ns/uts");
-      fake_send (sock, fake_ok (serial, "namespaces", fake_handles (2, 0, 0)), fds, n);
+      fake_send_rooms (sock, serial, fake_handles (2, 0, 0), fds, n);
     }
   else if (g_str_equal (mode, "rooms-count"))
     {
       fds[n++] = fake_open ("/proc/self/ns/net");
       fds[n++] = fake_open ("/proc/self/ns/net");
-      fake_send (sock, fake_ok (serial, "namespaces", fake_handles (2, 0, 1)), fds, n);
+      fake_send_rooms (sock, serial, fake_handles (2, 0, 1), fds, n);
     }
   else if (g_str_equal (mode, "rooms-no-namespaces"))
     {
@@ -961,24 +991,28 @@ fake_rooms (const char *mode,
 
       memset (big, 'x', 5999);
       fds[n++] = fake_open ("/proc/self/ns/net");
-      fake_send (sock, fake_ok (serial, "padding", g_variant_new_string (big)), fds, n);
+      fake_send (sock, fake_ok (serial, "padding", g_variant_new_string (big)),
+                 fds, n);
     }
   else if (g_str_equal (mode, "rooms-unknown-reply"))
     {
       fds[n++] = fake_open ("/proc/self/ns/net");
-      fake_send (sock, g_variant_new ("(usa{sv})", serial, "frob", NULL), fds, n);
+      fake_send (sock, g_variant_new ("(usa{sv})", serial, "frob", NULL),
+                 fds, n);
     }
   else if (g_str_equal (mode, "rooms-error-malformed"))
     {
       fds[n++] = fake_open ("/proc/self/ns/net");
-      fake_send (sock, g_variant_new ("(usa{sv})", serial, "error", NULL), fds, n);
+      fake_send (sock, g_variant_new ("(usa{sv})", serial, "error", NULL),
+                 fds, n);
     }
   else if (g_str_equal (mode, "rooms-error-foreign"))
     {
       GVariantDict dict;
 
       g_variant_dict_init (&dict, NULL);
-      g_variant_dict_insert (&dict, "domain", "s", g_quark_to_string (G_IO_ERROR));
+      g_variant_dict_insert (&dict, "domain", "s",
+                             g_quark_to_string (G_IO_ERROR));
       g_variant_dict_insert (&dict, "code", "i", (gint32) G_IO_ERROR_NOT_FOUND);
       g_variant_dict_insert (&dict, "message", "s", "fake: not found");
       fake_send (sock, g_variant_new ("(us@a{sv})", serial, "error",
@@ -1015,7 +1049,8 @@ fake_subspace (const char *mode,
       fds[n++] = fake_open ("/proc/self/ns/net");
       g_variant_dict_insert (&dict, "user", "h", (gint32) 2);
     }
-  fake_send (sock, g_variant_new ("(us@a{sv})", serial, "ok", g_variant_dict_end (&dict)),
+  fake_send (sock, g_variant_new ("(us@a{sv})", serial, "ok",
+                                  g_variant_dict_end (&dict)),
              fds, n);
   for (guint i = 0; i < n; i++)
     close (fds[i]);
@@ -1061,7 +1096,8 @@ fake_service_main (const char *mode)
 
           if (g_str_equal (mode, "hello-fds"))
             fd = fake_open ("/proc/self/ns/net");
-          fake_send (sock, fake_ok (serial, "version", g_variant_new_uint32 (version)),
+          fake_send (sock, fake_ok (serial, "version",
+                                    g_variant_new_uint32 (version)),
                      &fd, fd >= 0 ? 1 : 0);
           if (fd >= 0)
             close (fd);
