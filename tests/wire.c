@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -1206,6 +1208,232 @@ test_fake (gconstpointer data)
   g_test_trap_assert_stdout ("*fake: checked*");
 }
 
+/* ---- the codec ---------------------------------------------------------- */
+
+/* _spacetest_wire_send() and _spacetest_wire_recv() straight, over a
+ * socket pair of the kind that client and service speak over; raw_*()
+ * sends what the codec would not. */
+
+static void
+codec_pair (int pair[2])
+{
+  g_assert_no_errno (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+                                 pair));
+}
+
+/* A valid message, as a rooms reply with two namespaces. */
+static GVariant *
+codec_message (void)
+{
+  GVariant *handles = fake_handles (2, 0, 1);
+
+  return g_variant_ref_sink (fake_ok (42, "namespaces", handles));
+}
+
+/* Whether @a and @b are open descriptors of the same file. */
+static gboolean
+same_file (int a,
+           int b)
+{
+  struct stat sa, sb;
+
+  g_assert_no_errno (fstat (a, &sa));
+  g_assert_no_errno (fstat (b, &sb));
+  return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* A message with descriptors comes through whole: the same GVariant, and
+ * descriptors of the same files, new ones, close-on-exec; then end of
+ * file is no error. */
+static void
+test_codec_round_trip (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) sent = codec_message ();
+  g_autoptr(GVariant) received = NULL;
+  g_autoptr(GArray) fds = NULL;
+  gboolean eof = TRUE;
+  int pair[2], pipe_fds[2];
+
+  spacetest_test_check_leaks ();
+  codec_pair (pair);
+  g_assert_no_errno (pipe2 (pipe_fds, O_CLOEXEC));
+
+  g_assert_true (_spacetest_wire_send (pair[0], sent, pipe_fds, 2, &error));
+  g_assert_no_error (error);
+  received = _spacetest_wire_recv (pair[1], &fds, &eof, &error);
+  g_assert_no_error (error);
+  g_assert_false (eof);
+  g_assert_nonnull (received);
+  g_assert_true (g_variant_equal (received, sent));
+  g_assert_nonnull (fds);
+  g_assert_cmpuint (fds->len, ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      int fd = g_array_index (fds, int, i);
+
+      g_assert_cmpint (fd, !=, pipe_fds[i]);
+      g_assert_true (same_file (fd, pipe_fds[i]));
+      g_assert_cmpint (fcntl (fd, F_GETFD), ==, FD_CLOEXEC);
+    }
+  _spacetest_close_fds (fds);
+  g_clear_pointer (&fds, g_array_unref);
+
+  g_assert_no_errno (close (pair[0]));
+  g_assert_null (_spacetest_wire_recv (pair[1], &fds, &eof, &error));
+  g_assert_no_error (error);
+  g_assert_true (eof);
+  g_assert_null (fds);
+
+  g_assert_no_errno (close (pair[1]));
+  g_assert_no_errno (close (pipe_fds[0]));
+  g_assert_no_errno (close (pipe_fds[1]));
+}
+
+/* A datagram larger than a message may be is refused (PROTOCOL) on
+ * either side, and the descriptors it carried are closed. */
+static void
+test_codec_too_large (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) received = NULL;
+  g_autoptr(GArray) fds = NULL;
+  g_autoptr(GHashTable) before = NULL;
+  g_autofree char *big = g_malloc0 (SPACETEST_WIRE_MAX_SIZE + 1);
+  struct pollfd pfd = { -1, POLLIN, 0 };
+  gboolean eof = TRUE;
+  int pair[2], null_fd;
+  Raw raw;
+
+  spacetest_test_check_leaks ();
+  codec_pair (pair);
+  raw = (Raw) { pair[0], 0, 0 };
+  null_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+  g_assert_cmpint (null_fd, >=, 0);
+  before = tu_fd_identities ();
+
+  raw_send_bytes (&raw, big, SPACETEST_WIRE_MAX_SIZE + 1, &null_fd, 1);
+  received = _spacetest_wire_recv (pair[1], &fds, &eof, &error);
+  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL);
+  g_assert_null (received);
+  g_assert_null (fds);
+  g_assert_false (eof);
+  tu_assert_fds_unchanged (before);
+  g_clear_error (&error);
+
+  /* the sending side refuses it too, and sends nothing */
+  memset (big, 'x', SPACETEST_WIRE_MAX_SIZE);
+  g_assert_false (_spacetest_wire_send (pair[0],
+                                        fake_ok (7, "padding",
+                                                 g_variant_new_string (big)),
+                                        NULL, 0, &error));
+  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL);
+  pfd.fd = pair[1];
+  g_assert_cmpint (poll (&pfd, 1, 0), ==, 0);
+
+  g_assert_no_errno (close (pair[0]));
+  g_assert_no_errno (close (pair[1]));
+  g_assert_no_errno (close (null_fd));
+}
+
+/* More descriptors than any message carries: PROTOCOL, and none of them
+ * is left open. */
+static void
+test_codec_too_many_fds (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) message = codec_message ();
+  g_autoptr(GVariant) received = NULL;
+  g_autoptr(GArray) fds = NULL;
+  g_autoptr(GHashTable) before = NULL;
+  int many[SPACETEST_WIRE_MAX_FDS + 1];
+  gboolean eof = TRUE;
+  int pair[2], null_fd;
+  Raw raw;
+
+  spacetest_test_check_leaks ();
+  codec_pair (pair);
+  raw = (Raw) { pair[0], 0, 0 };
+  null_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+  g_assert_cmpint (null_fd, >=, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (many); i++)
+    many[i] = null_fd;
+  before = tu_fd_identities ();
+
+  raw_send_bytes (&raw, g_variant_get_data (message),
+                  g_variant_get_size (message), many, G_N_ELEMENTS (many));
+  received = _spacetest_wire_recv (pair[1], &fds, &eof, &error);
+  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL);
+  g_assert_null (received);
+  g_assert_null (fds);
+  g_assert_false (eof);
+  tu_assert_fds_unchanged (before);
+
+  g_assert_no_errno (close (pair[0]));
+  g_assert_no_errno (close (pair[1]));
+  g_assert_no_errno (close (null_fd));
+}
+
+/* With too few free descriptors for those a message carries, receiving
+ * fails with the OS reason (EMFILE), not as a protocol violation, and
+ * leaves nothing open. */
+static void
+test_codec_emfile (void)
+{
+  g_autoptr(GVariant) message = codec_message ();
+  g_autoptr(GHashTable) before = NULL;
+  guint successes = 0;
+  int pair[2], pipe_fds[2];
+
+  spacetest_test_check_leaks ();
+  codec_pair (pair);
+  g_assert_no_errno (pipe2 (pipe_fds, O_CLOEXEC));
+  before = tu_fd_identities ();
+
+  for (guint n_free = 0; successes < 2; n_free++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GVariant) received = NULL;
+      g_autoptr(GArray) fds = NULL;
+      gboolean eof = TRUE;
+      struct rlimit saved;
+
+      g_assert_cmpuint (n_free, <, 8);
+      g_assert_true (_spacetest_wire_send (pair[0], message, pipe_fds, 2,
+                                           &error));
+      g_assert_no_error (error);
+
+      tu_limit_free_fds (n_free, &saved);
+      received = _spacetest_wire_recv (pair[1], &fds, &eof, &error);
+      tu_restore_fd_limit (&saved);
+
+      g_test_message ("%u free: %s", n_free,
+                      error ? error->message : "received");
+      g_assert_false (eof);
+      if (n_free < 2)
+        {
+          g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_FAILED);
+          g_assert_nonnull (strstr (error->message, g_strerror (EMFILE)));
+          g_assert_null (received);
+          g_assert_null (fds);
+        }
+      else
+        {
+          g_assert_no_error (error);
+          g_assert_true (g_variant_equal (received, message));
+          g_assert_cmpuint (fds->len, ==, 2);
+          _spacetest_close_fds (fds);
+          successes++;
+        }
+      tu_assert_fds_unchanged (before);
+    }
+
+  g_assert_no_errno (close (pair[0]));
+  g_assert_no_errno (close (pair[1]));
+  g_assert_no_errno (close (pipe_fds[0]));
+  g_assert_no_errno (close (pipe_fds[1]));
+}
+
 /* ---- main ----------------------------------------------------------- */
 
 int
@@ -1252,6 +1480,12 @@ main (int    argc,
 
       g_test_add_data_func (path, fake_modes[i], test_fake);
     }
+
+  g_test_add_func ("/spacetest/wire/codec/round-trip", test_codec_round_trip);
+  g_test_add_func ("/spacetest/wire/codec/too-large", test_codec_too_large);
+  g_test_add_func ("/spacetest/wire/codec/too-many-fds",
+                   test_codec_too_many_fds);
+  g_test_add_func ("/spacetest/wire/codec/emfile", test_codec_emfile);
 
   return g_test_run ();
 }
