@@ -252,7 +252,8 @@ test_execute_mnt (void)
   g_assert_cmpint (probe.tid, !=, tu_gettid ());
   g_assert_true (probe.thread != g_thread_self ());
   /* ... in the mount namespace, and in the caller's *current* network
-   * namespace (the seed's semantics), not the process's original one. */
+   * namespace (as spacetest_execute() documents), not the process's
+   * original one. */
   assert_probe_saw (&probe, &before, &mnt, 1);
   g_assert_cmpuint (inode_of (&probe.inside, NET), ==,
                     spacetest_namespace_get_inode (test_net));
@@ -303,8 +304,9 @@ test_execute_mnt (void)
 }
 
 /* The same from a thread other than the main one, which is where reading
- * /proc/self instead of /proc/thread-self (DESIGN fact 1) would show: the
- * worker is in a network namespace of its own, the main thread is not. */
+ * /proc/self instead of /proc/thread-self (the manual's
+ * pitfalls-thread-self) would show: the worker is in a network namespace
+ * of its own, the main thread is not. */
 typedef struct
 {
   SpacetestNamespace *worker_net;
@@ -906,11 +908,12 @@ test_enter_other_thread (void)
 
 /* Namespaces belong to threads, and a new thread starts in the namespaces
  * of the thread that creates it — clone() copies the creator's namespace
- * set, not the main thread's or the process's (DESIGN fact 2). So a thread
- * started from a switched thread lives in the switched namespaces, and
- * stays there even after its creator has been switched back. That is why a
- * switched thread must never be the first to use a GThreadPool, GDBus or
- * anything else that starts worker threads lazily. */
+ * set, not the main thread's or the process's (the manual's
+ * pitfalls-inherited-threads). So a thread started from a switched thread
+ * lives in the switched namespaces, and stays there even after its
+ * creator has been switched back. That is why a switched thread must
+ * never be the first to use a GThreadPool, GDBus or anything else that
+ * starts worker threads lazily. */
 
 typedef struct
 {
@@ -1018,10 +1021,10 @@ test_thread_inherits (void)
 /* The same with a mount namespace. A thread created by a thread that has
  * its own fs struct (root and cwd; unshare(CLONE_NEWNS) gave it one)
  * shares that fs struct, and setns(CLONE_NEWNS) fails with EINVAL while
- * the fs struct is shared (DESIGN fact 4). So switching the creator back
- * must unshare(CLONE_FS) first, as entering does; otherwise a thread that
- * inherited the test's mount namespace makes the guard's restore fail —
- * and a dropped guard abort the process. */
+ * the fs struct is shared (the manual's pitfalls-fs). So switching the
+ * creator back must unshare(CLONE_FS) first, as entering does; otherwise
+ * a thread that inherited the test's mount namespace makes the guard's
+ * restore fail — and a dropped guard abort the process. */
 static void
 test_thread_inherits_mnt (void)
 {
@@ -1106,8 +1109,9 @@ test_time_transient (void)
   g_assert_no_error (error);
   g_assert_cmpuint (spacetest_namespace_get_namespace_type (time_ns), ==, TIME);
 
-  /* The Go seed opened .../ns/time after unshare(CLONE_NEWTIME) and got
-   * the old namespace back: this one must be really new. */
+  /* Opening .../ns/time after unshare(CLONE_NEWTIME) gives the old
+   * namespace back (the manual's pitfalls-children): this one must be
+   * really new. */
   g_assert_cmpuint (spacetest_namespace_get_inode (time_ns), !=, current);
   g_assert_no_errno (stat ("/proc/thread-self/ns/time_for_children",
                            &for_children));

@@ -154,9 +154,9 @@ error_code_name (int code)
   return name;
 }
 
-/* The code that API.md gives a kernel refusal with @errsv, the same
- * everywhere: "EINVAL → INVALID_ARGUMENT, EPERM/EACCES →
- * PERMISSION_DENIED, ENOENT/ENODEV → NOT_FOUND, anything else → FAILED".
+/* The code of a kernel refusal with @errsv, the same everywhere:
+ * EINVAL → INVALID_ARGUMENT, EPERM/EACCES → PERMISSION_DENIED,
+ * ENOENT/ENODEV → NOT_FOUND, anything else → FAILED (see SpacetestError).
  * The refusals here, EMFILE and ENOSPC, are "anything else". */
 static int
 code_for_errno (int errsv)

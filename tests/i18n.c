@@ -274,8 +274,8 @@ bad_pid_message (void)
 
 /* ---- tests -------------------------------------------------------------- */
 
-/* The library binds its domain as STYLE.md says: to the installed
- * LOCALEDIR, with UTF-8 output whatever the locale's charset. */
+/* The library binds its domain to the installed LOCALEDIR, with UTF-8
+ * output whatever the locale's charset. */
 static void
 test_binding (void)
 {

@@ -219,8 +219,9 @@ test_net_loopback_down (void)
   if (!spacetest_test_require (NET))
     return;
 
-  /* Without SPACETEST_TRANSIENT_LOOPBACK_UP, lo is down (DESIGN fact 8):
-   * a socket can listen on 127.0.0.1, but nothing can reach it. */
+  /* Without SPACETEST_TRANSIENT_LOOPBACK_UP, lo is down (the manual's
+   * pitfalls-loopback-sysfs): a socket can listen on 127.0.0.1, but
+   * nothing can reach it. */
   net = spacetest_namespace_new_transient (NET, SPACETEST_TRANSIENT_NONE,
                                            &error);
   g_assert_no_error (error);

@@ -1251,11 +1251,11 @@ check_unprivileged_subspace (SpacetestSpacer *spacer)
   assert_ns_equal (owner, spacetest_spacer_get_user_namespace (sub));
 }
 
-/* All capabilities gone, as the brief asks: the root service can make no
- * rooms. The kernel allows a new user namespace that maps uid 0 of its
- * parent only with CAP_SETFCAP (since Linux 5.12), so root without any
- * capability cannot make a subspace that maps it to root; an ordinary
- * user (the root lane can become one) can. */
+/* All capabilities gone: the root service can make no rooms. The kernel
+ * allows a new user namespace that maps uid 0 of its parent only with
+ * CAP_SETFCAP (since Linux 5.12), so root without any capability cannot
+ * make a subspace that maps it to root; an ordinary user (the root lane
+ * can become one) can. */
 static void
 unprivileged_no_caps (void)
 {

@@ -233,7 +233,8 @@ class TransientNamespaceTests(testutil.TestCase):
         ns = Spacetest.Namespace.new_transient(NamespaceType.TIME,
                                                TransientFlags.NONE)
         self.assertEqual(ns.get_namespace_type(), NamespaceType.TIME)
-        # The really new namespace, not the creator's (see DESIGN.md).
+        # The really new namespace, not the creator's (the manual's
+        # pitfalls-children).
         self.assertNotEqual(ns.get_inode(), thread_ns_inode('time'))
         self.assertFalse(ns.is_current())
 
