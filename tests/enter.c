@@ -148,18 +148,27 @@ test_loopback (void)
   g_assert_no_error (error);
 }
 
+/* In a trap child: enters a new network namespace, then drops every
+ * capability, so that the guard returned cannot switch back. */
+static SpacetestGuard *
+enter_net_then_drop_caps (void)
+{
+  g_autoptr(GError) error = NULL;
+  SpacetestGuard *guard =
+    spacetest_enter_transient (NET, SPACETEST_TRANSIENT_NONE, &error);
+
+  g_assert_no_error (error);
+  tu_drop_capabilities ();
+  return guard;
+}
+
 static void
 test_loopback_bad (void)
 {
   if (g_test_subprocess ())
     {
       g_autoptr(GError) error = NULL;
-      SpacetestGuard *guard;
-
-      guard = spacetest_enter_transient (SPACETEST_NAMESPACE_TYPE_NET,
-                                         SPACETEST_TRANSIENT_NONE, &error);
-      g_assert_no_error (error);
-      tu_drop_capabilities ();
+      SpacetestGuard *guard = enter_net_then_drop_caps ();
 
       g_assert_false (spacetest_loopback_up (&error));
       g_assert_error (error, SPACETEST_ERROR,
@@ -408,13 +417,8 @@ test_abort_failed_restore (void)
 {
   if (g_test_subprocess ())
     {
-      g_autoptr(GError) error = NULL;
-      SpacetestGuard *guard;
+      SpacetestGuard *guard = enter_net_then_drop_caps ();
 
-      guard = spacetest_enter_transient (SPACETEST_NAMESPACE_TYPE_NET,
-                                         SPACETEST_TRANSIENT_NONE, &error);
-      g_assert_no_error (error);
-      tu_drop_capabilities ();
       g_object_unref (guard);   /* cannot switch back: must abort */
       g_print ("survived\n");
       return;

@@ -146,24 +146,28 @@ raw_request (Raw        *raw,
   return serial;
 }
 
+/* Request parameters {@key: @value}. */
 static GVariant *
-types_params (guint32 types)
+uint_params (const char *key,
+             guint32     value)
 {
   GVariantDict dict;
 
   g_variant_dict_init (&dict, NULL);
-  g_variant_dict_insert (&dict, "types", "u", types);
+  g_variant_dict_insert (&dict, key, "u", value);
   return g_variant_dict_end (&dict);
+}
+
+static GVariant *
+types_params (guint32 types)
+{
+  return uint_params ("types", types);
 }
 
 static GVariant *
 version_params (guint32 version)
 {
-  GVariantDict dict;
-
-  g_variant_dict_init (&dict, NULL);
-  g_variant_dict_insert (&dict, "version", "u", version);
-  return g_variant_dict_end (&dict);
+  return uint_params ("version", version);
 }
 
 /* Receives one message (within 5 s); FALSE at end of file. */
@@ -907,11 +911,45 @@ fake_handles (int n, ...)
   return g_variant_builder_end (&builder);
 }
 
+#define NS_NET "/proc/self/ns/net"
+#define NS_UTS "/proc/self/ns/uts"
+
+/* The fake rooms replies that are an "ok" with namespaces: the files
+ * whose descriptors it carries, and the handles it names. */
+typedef struct
+{
+  const char *mode;
+  const char *files[3];
+  gint32 handles[2];
+  int n_handles;
+} FakeRoomsReply;
+
+static const FakeRoomsReply fake_rooms_replies[] = {
+  { "rooms-extra-fds", { NS_NET, NS_UTS, "/dev/null" }, { 0 }, 1 },
+  { "rooms-wrong-type", { NS_UTS }, { 0 }, 1 },
+  { "rooms-not-ns", { "/dev/null" }, { 0 }, 1 },
+  { "rooms-bad-handle", { NS_NET }, { 5 }, 1 },
+  { "rooms-negative-handle", { NS_NET }, { -1 }, 1 },
+  /* the client asks for net+uts */
+  { "rooms-dup-handle", { NS_NET, NS_UTS }, { 0, 0 }, 2 },
+  { "rooms-count", { NS_NET, NS_NET }, { 0, 1 }, 2 },
+};
+
+static const FakeRoomsReply *
+fake_rooms_reply (const char *mode)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (fake_rooms_replies); i++)
+    if (g_str_equal (fake_rooms_replies[i].mode, mode))
+      return &fake_rooms_replies[i];
+  return NULL;
+}
+
 static void
 fake_rooms (const char *mode,
             int         sock,
             guint32     serial)
 {
+  const FakeRoomsReply *reply = fake_rooms_reply (mode);
   int fds[12];
   guint n = 0;
 
@@ -920,71 +958,40 @@ fake_rooms (const char *mode,
   if (g_str_equal (mode, "rooms-exit"))
     _exit (3);
 
-  if (g_str_equal (mode, "rooms-extra-fds"))
+  if (reply != NULL)
     {
-      fds[n++] = fake_open ("/proc/self/ns/net");
-      fds[n++] = fake_open ("/proc/self/ns/uts");
-      fds[n++] = fake_open ("/dev/null");
-      fake_send_rooms (sock, serial, fake_handles (1, 0), fds, n);
+      for (; n < G_N_ELEMENTS (reply->files) && reply->files[n] != NULL; n++)
+        fds[n] = fake_open (reply->files[n]);
+      fake_send_rooms (sock, serial,
+                       fake_handles (reply->n_handles, reply->handles[0],
+                                     reply->handles[1]),
+                       fds, n);
     }
   else if (g_str_equal (mode, "rooms-stale"))
     {
-      fds[n++] = fake_open ("/proc/self/ns/uts");
+      fds[n++] = fake_open (NS_UTS);
       fake_send_rooms (sock, serial + 100, fake_handles (1, 0), fds, n);
       fake_send_rooms (sock, serial - 1, fake_handles (1, 0), fds, n);
       close (fds[0]);
-      fds[0] = fake_open ("/proc/self/ns/net");
+      fds[0] = fake_open (NS_NET);
       fake_send_rooms (sock, serial, fake_handles (1, 0), fds, n);
     }
   else if (g_str_equal (mode, "rooms-too-many-fds"))
     {
       for (n = 0; n < 10; n++)
-        fds[n] = fake_open ("/proc/self/ns/net");
+        fds[n] = fake_open (NS_NET);
       fake_send_rooms (sock, serial, fake_handles (1, 0), fds, n);
-    }
-  else if (g_str_equal (mode, "rooms-wrong-type"))
-    {
-      fds[n++] = fake_open ("/proc/self/ns/uts");
-      fake_send_rooms (sock, serial, fake_handles (1, 0), fds, n);
-    }
-  else if (g_str_equal (mode, "rooms-not-ns"))
-    {
-      fds[n++] = fake_open ("/dev/null");
-      fake_send_rooms (sock, serial, fake_handles (1, 0), fds, n);
-    }
-  else if (g_str_equal (mode, "rooms-bad-handle"))
-    {
-      fds[n++] = fake_open ("/proc/self/ns/net");
-      fake_send_rooms (sock, serial, fake_handles (1, 5), fds, n);
-    }
-  else if (g_str_equal (mode, "rooms-negative-handle"))
-    {
-      fds[n++] = fake_open ("/proc/self/ns/net");
-      fake_send_rooms (sock, serial, fake_handles (1, -1), fds, n);
-    }
-  else if (g_str_equal (mode, "rooms-dup-handle"))
-    {
-      /* the client asks for net+uts */
-      fds[n++] = fake_open ("/proc/self/ns/net");
-      fds[n++] = fake_open ("/proc/self/ns/uts");
-      fake_send_rooms (sock, serial, fake_handles (2, 0, 0), fds, n);
-    }
-  else if (g_str_equal (mode, "rooms-count"))
-    {
-      fds[n++] = fake_open ("/proc/self/ns/net");
-      fds[n++] = fake_open ("/proc/self/ns/net");
-      fake_send_rooms (sock, serial, fake_handles (2, 0, 1), fds, n);
     }
   else if (g_str_equal (mode, "rooms-no-namespaces"))
     {
-      fds[n++] = fake_open ("/proc/self/ns/net");
+      fds[n++] = fake_open (NS_NET);
       fake_send (sock, fake_ok (serial, NULL, NULL), fds, n);
     }
   else if (g_str_equal (mode, "rooms-garbage"))
     {
       Raw raw = { sock, 0, 0 };
 
-      fds[n++] = fake_open ("/proc/self/ns/net");
+      fds[n++] = fake_open (NS_NET);
       raw_send_bytes (&raw, "\x01\x02\x03\xff\xfe", 5, fds, n);
     }
   else if (g_str_equal (mode, "rooms-too-large"))
@@ -992,19 +999,19 @@ fake_rooms (const char *mode,
       g_autofree char *big = g_malloc0 (6000);
 
       memset (big, 'x', 5999);
-      fds[n++] = fake_open ("/proc/self/ns/net");
+      fds[n++] = fake_open (NS_NET);
       fake_send (sock, fake_ok (serial, "padding", g_variant_new_string (big)),
                  fds, n);
     }
   else if (g_str_equal (mode, "rooms-unknown-reply"))
     {
-      fds[n++] = fake_open ("/proc/self/ns/net");
+      fds[n++] = fake_open (NS_NET);
       fake_send (sock, g_variant_new ("(usa{sv})", serial, "frob", NULL),
                  fds, n);
     }
   else if (g_str_equal (mode, "rooms-error-malformed"))
     {
-      fds[n++] = fake_open ("/proc/self/ns/net");
+      fds[n++] = fake_open (NS_NET);
       fake_send (sock, g_variant_new ("(usa{sv})", serial, "error", NULL),
                  fds, n);
     }
@@ -1048,7 +1055,7 @@ fake_subspace (const char *mode,
     {
       fds[n++] = tu_pidfd_open (getpid ());
       g_variant_dict_insert (&dict, "pidfd", "h", (gint32) 1);
-      fds[n++] = fake_open ("/proc/self/ns/net");
+      fds[n++] = fake_open (NS_NET);
       g_variant_dict_insert (&dict, "user", "h", (gint32) 2);
     }
   fake_send (sock, g_variant_new ("(us@a{sv})", serial, "ok",
@@ -1097,7 +1104,7 @@ fake_service_main (const char *mode)
           int fd = -1;
 
           if (g_str_equal (mode, "hello-fds"))
-            fd = fake_open ("/proc/self/ns/net");
+            fd = fake_open (NS_NET);
           fake_send (sock, fake_ok (serial, "version",
                                     g_variant_new_uint32 (version)),
                      &fd, fd >= 0 ? 1 : 0);
@@ -1290,36 +1297,53 @@ test_codec_round_trip (void)
   g_assert_no_errno (close (pipe_fds[1]));
 }
 
-/* A datagram larger than a message may be is refused (PROTOCOL) on
- * either side, and the descriptors it carried are closed. */
+/* Sends @len bytes of @data with @n_fds descriptors of /dev/null, past
+ * the codec's checks, and checks that receiving that fails (PROTOCOL)
+ * and leaves no descriptor open. */
 static void
-test_codec_too_large (void)
+assert_recv_refused (const int   pair[2],
+                     const void *data,
+                     gsize       len,
+                     guint       n_fds)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) received = NULL;
   g_autoptr(GArray) fds = NULL;
   g_autoptr(GHashTable) before = NULL;
-  g_autofree char *big = g_malloc0 (SPACETEST_WIRE_MAX_SIZE + 1);
-  struct pollfd pfd = { -1, POLLIN, 0 };
+  Raw raw = { pair[0], 0, 0 };
+  int null_fds[16];
   gboolean eof = TRUE;
-  int pair[2], null_fd;
-  Raw raw;
+  int null_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
 
-  spacetest_test_check_leaks ();
-  codec_pair (pair);
-  raw = (Raw) { pair[0], 0, 0 };
-  null_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
   g_assert_cmpint (null_fd, >=, 0);
+  g_assert_cmpuint (n_fds, <=, G_N_ELEMENTS (null_fds));
+  for (guint i = 0; i < n_fds; i++)
+    null_fds[i] = null_fd;
   before = tu_fd_identities ();
 
-  raw_send_bytes (&raw, big, SPACETEST_WIRE_MAX_SIZE + 1, &null_fd, 1);
+  raw_send_bytes (&raw, data, len, null_fds, n_fds);
   received = _spacetest_wire_recv (pair[1], &fds, &eof, &error);
   g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL);
   g_assert_null (received);
   g_assert_null (fds);
   g_assert_false (eof);
   tu_assert_fds_unchanged (before);
-  g_clear_error (&error);
+  g_assert_no_errno (close (null_fd));
+}
+
+/* A datagram larger than a message may be is refused (PROTOCOL) on
+ * either side, and the descriptors it carried are closed. */
+static void
+test_codec_too_large (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *big = g_malloc0 (SPACETEST_WIRE_MAX_SIZE + 1);
+  struct pollfd pfd = { -1, POLLIN, 0 };
+  int pair[2];
+
+  spacetest_test_check_leaks ();
+  codec_pair (pair);
+  assert_recv_refused (pair, big, SPACETEST_WIRE_MAX_SIZE + 1, 1);
 
   /* the sending side refuses it too, and sends nothing */
   memset (big, 'x', SPACETEST_WIRE_MAX_SIZE);
@@ -1333,7 +1357,6 @@ test_codec_too_large (void)
 
   g_assert_no_errno (close (pair[0]));
   g_assert_no_errno (close (pair[1]));
-  g_assert_no_errno (close (null_fd));
 }
 
 /* More descriptors than any message carries: PROTOCOL, and none of them
@@ -1341,37 +1364,16 @@ test_codec_too_large (void)
 static void
 test_codec_too_many_fds (void)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) message = codec_message ();
-  g_autoptr(GVariant) received = NULL;
-  g_autoptr(GArray) fds = NULL;
-  g_autoptr(GHashTable) before = NULL;
-  int many[SPACETEST_WIRE_MAX_FDS + 1];
-  gboolean eof = TRUE;
-  int pair[2], null_fd;
-  Raw raw;
+  int pair[2];
 
   spacetest_test_check_leaks ();
   codec_pair (pair);
-  raw = (Raw) { pair[0], 0, 0 };
-  null_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
-  g_assert_cmpint (null_fd, >=, 0);
-  for (guint i = 0; i < G_N_ELEMENTS (many); i++)
-    many[i] = null_fd;
-  before = tu_fd_identities ();
-
-  raw_send_bytes (&raw, g_variant_get_data (message),
-                  g_variant_get_size (message), many, G_N_ELEMENTS (many));
-  received = _spacetest_wire_recv (pair[1], &fds, &eof, &error);
-  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL);
-  g_assert_null (received);
-  g_assert_null (fds);
-  g_assert_false (eof);
-  tu_assert_fds_unchanged (before);
-
+  assert_recv_refused (pair, g_variant_get_data (message),
+                       g_variant_get_size (message),
+                       SPACETEST_WIRE_MAX_FDS + 1);
   g_assert_no_errno (close (pair[0]));
   g_assert_no_errno (close (pair[1]));
-  g_assert_no_errno (close (null_fd));
 }
 
 /* With too few free descriptors for those a message carries, receiving
