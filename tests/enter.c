@@ -1,3 +1,4 @@
+/* SPDX-FileCopyrightText: 2026 The spacetest-glib authors */
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* enter.c: spacetest_enter_transient, SpacetestGuard, spacetest_can_create,
  * spacetest_loopback_up, spacetest_mount_sysfs and unprivileged mode */

@@ -1,3 +1,4 @@
+/* SPDX-FileCopyrightText: 2026 The spacetest-glib authors */
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* execute.c: spacetest_execute(), spacetest_namespace_execute(),
  * spacetest_thread_new(), and spacetest_namespace_enter() on a thread the

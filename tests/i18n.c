@@ -1,3 +1,4 @@
+/* SPDX-FileCopyrightText: 2026 The spacetest-glib authors */
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* i18n.c: the library's messages come out in the process's language —
  * German through the .mo file built from po/de.po, English under "C" */

@@ -1,3 +1,4 @@
+/* SPDX-FileCopyrightText: 2026 The spacetest-glib authors */
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* isolation.c: what a transient namespace is good for, shown end to end —
  * the same port bound twice, a hostname, a SysV message queue, a cgroup

@@ -1,3 +1,4 @@
+/* SPDX-FileCopyrightText: 2026 The spacetest-glib authors */
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* spacer.c: SpacetestSpacer and its service, the spacetest-spacer helper:
  * lifetime, subspaces, rooms, the asynchronous forms, bad requests, dead

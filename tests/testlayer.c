@@ -1,3 +1,4 @@
+/* SPDX-FileCopyrightText: 2026 The spacetest-glib authors */
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* testlayer.c: the GTest layer — spacetest_test_init(), _require(),
  * _new_transient(), _current(), _enter_transient() and _check_leaks() */

@@ -1,3 +1,4 @@
+/* SPDX-FileCopyrightText: 2026 The spacetest-glib authors */
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* wire.c: the spacer protocol — the spacetest-spacer service spoken to
  * straight over its socket (malformed input included), a fake service
