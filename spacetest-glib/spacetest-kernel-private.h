@@ -1,3 +1,4 @@
+/* SPDX-FileCopyrightText: 2026 The spacetest-glib authors */
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* spacetest-kernel-private.h: the kernel primitives (spacetest-kernel.c),
  * free of GObject: what the object layer and the spacer helper share */

@@ -1,3 +1,4 @@
+/* SPDX-FileCopyrightText: 2026 The spacetest-glib authors */
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* spacetest-kernel.c: the kernel primitives, free of GObject: opening,
  * checking and joining namespaces, the set-up of new ones, id maps, and

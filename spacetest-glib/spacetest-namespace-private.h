@@ -1,3 +1,4 @@
+/* SPDX-FileCopyrightText: 2026 The spacetest-glib authors */
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* spacetest-namespace-private.h: the internals of SpacetestNamespace and
  * SpacetestGuard that the layers above them use */

@@ -1,3 +1,4 @@
+/* SPDX-FileCopyrightText: 2026 The spacetest-glib authors */
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* spacetest-util-private.h: namespace types, errors and translations,
  * which every file of the library and the spacer helper uses */

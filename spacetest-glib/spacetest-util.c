@@ -1,3 +1,4 @@
+/* SPDX-FileCopyrightText: 2026 The spacetest-glib authors */
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* spacetest-util.c: namespace types, the error domain and translations,
  * which every other file uses */

@@ -1,3 +1,4 @@
+/* SPDX-FileCopyrightText: 2026 The spacetest-glib authors */
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* enter.c: spacetest_enter_transient, SpacetestGuard, spacetest_can_create,
  * spacetest_loopback_up, spacetest_mount_sysfs and unprivileged mode */
@@ -148,39 +149,47 @@ test_loopback (void)
   g_assert_no_error (error);
 }
 
-static void
-test_loopback_bad_subprocess (void)
+/* In a trap child: enters a new network namespace, then drops every
+ * capability, so that the guard returned cannot switch back. */
+static SpacetestGuard *
+enter_net_then_drop_caps (void)
 {
   g_autoptr(GError) error = NULL;
-  SpacetestGuard *guard;
+  SpacetestGuard *guard =
+    spacetest_enter_transient (NET, SPACETEST_TRANSIENT_NONE, &error);
 
-  guard = spacetest_enter_transient (SPACETEST_NAMESPACE_TYPE_NET,
-                                     SPACETEST_TRANSIENT_NONE, &error);
   g_assert_no_error (error);
   tu_drop_capabilities ();
-
-  g_assert_false (spacetest_loopback_up (&error));
-  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PERMISSION_DENIED);
-  g_assert_nonnull (strstr (error->message, "'lo'"));
-  g_assert_false (tu_lo_is_up ());
-
-  /* Without capabilities the guard cannot switch back (which would abort):
-   * end here, on purpose leaving it. */
-  (void) guard;
-  g_print ("loopback-bad: checked\n");
-  fflush (stdout);
-  _exit (0);
+  return guard;
 }
 
 static void
 test_loopback_bad (void)
 {
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      SpacetestGuard *guard = enter_net_then_drop_caps ();
+
+      g_assert_false (spacetest_loopback_up (&error));
+      g_assert_error (error, SPACETEST_ERROR,
+                      SPACETEST_ERROR_PERMISSION_DENIED);
+      g_assert_nonnull (strstr (error->message, "'lo'"));
+      g_assert_false (tu_lo_is_up ());
+
+      /* Without capabilities the guard cannot switch back (which would
+       * abort): end here, on purpose leaving it. */
+      (void) guard;
+      g_print ("loopback-bad: checked\n");
+      fflush (stdout);
+      _exit (0);
+    }
+
   spacetest_test_check_leaks ();
   if (!spacetest_test_require (SPACETEST_NAMESPACE_TYPE_NET))
     return;
 
-  g_test_trap_subprocess ("/spacetest/enter/loopback/bad/subprocess", 0,
-                          G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
   g_test_trap_assert_passed ();
   g_test_trap_assert_stdout ("*loopback-bad: checked*");
 }
@@ -333,33 +342,34 @@ test_bad (void)
 }
 
 static void
-test_permission_subprocess (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SpacetestGuard) guard = NULL;
-  TuThreadState before;
-
-  tu_drop_capabilities ();
-  tu_thread_state_get (&before);
-
-  guard = spacetest_enter_transient (SPACETEST_NAMESPACE_TYPE_NET |
-                                     SPACETEST_NAMESPACE_TYPE_UTS,
-                                     SPACETEST_TRANSIENT_LOOPBACK_UP, &error);
-  g_assert_null (guard);
-  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PERMISSION_DENIED);
-  g_assert_nonnull (strstr (error->message, "net+uts"));
-  g_assert_nonnull (strstr (error->message, g_strerror (EPERM)));
-  g_assert_nonnull (strstr (error->message, "spacetest_init_user_namespace"));
-  tu_assert_thread_state_unchanged (&before);
-  g_print ("permission: checked\n");
-}
-
-static void
 test_permission (void)
 {
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(SpacetestGuard) guard = NULL;
+      TuThreadState before;
+
+      tu_drop_capabilities ();
+      tu_thread_state_get (&before);
+
+      guard = spacetest_enter_transient (NET | UTS,
+                                         SPACETEST_TRANSIENT_LOOPBACK_UP,
+                                         &error);
+      g_assert_null (guard);
+      g_assert_error (error, SPACETEST_ERROR,
+                      SPACETEST_ERROR_PERMISSION_DENIED);
+      g_assert_nonnull (strstr (error->message, "net+uts"));
+      g_assert_nonnull (strstr (error->message, g_strerror (EPERM)));
+      g_assert_nonnull (strstr (error->message,
+                                "spacetest_init_user_namespace"));
+      tu_assert_thread_state_unchanged (&before);
+      g_print ("permission: checked\n");
+      return;
+    }
+
   spacetest_test_check_leaks ();
-  g_test_trap_subprocess ("/spacetest/enter/permission/subprocess", 0,
-                          G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
   g_test_trap_assert_passed ();
   g_test_trap_assert_stdout ("*permission: checked*");
 }
@@ -404,28 +414,22 @@ test_wrong_thread (void)
 }
 
 static void
-test_abort_failed_restore_subprocess (void)
-{
-  g_autoptr(GError) error = NULL;
-  SpacetestGuard *guard;
-
-  guard = spacetest_enter_transient (SPACETEST_NAMESPACE_TYPE_NET,
-                                     SPACETEST_TRANSIENT_NONE, &error);
-  g_assert_no_error (error);
-  tu_drop_capabilities ();
-  g_object_unref (guard);   /* cannot switch back: must abort */
-  g_print ("survived\n");
-}
-
-static void
 test_abort_failed_restore (void)
 {
+  if (g_test_subprocess ())
+    {
+      SpacetestGuard *guard = enter_net_then_drop_caps ();
+
+      g_object_unref (guard);   /* cannot switch back: must abort */
+      g_print ("survived\n");
+      return;
+    }
+
   spacetest_test_check_leaks ();
   if (!spacetest_test_require (SPACETEST_NAMESPACE_TYPE_NET))
     return;
 
-  g_test_trap_subprocess ("/spacetest/enter/abort/failed-restore/subprocess",
-                          0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_failed ();
   g_test_trap_assert_stdout_unmatched ("*survived*");
   g_test_trap_assert_stderr ("*spacetest: cannot switch thread * back to its "
@@ -443,27 +447,26 @@ unref_elsewhere (gpointer data)
 }
 
 static void
-test_abort_foreign_unref_subprocess (void)
-{
-  g_autoptr(GError) error = NULL;
-  SpacetestGuard *guard;
-
-  guard = spacetest_enter_transient (SPACETEST_NAMESPACE_TYPE_UTS,
-                                     SPACETEST_TRANSIENT_NONE, &error);
-  g_assert_no_error (error);
-  g_thread_join (g_thread_new ("unref", unref_elsewhere, guard));
-  g_print ("survived\n");
-}
-
-static void
 test_abort_foreign_unref (void)
 {
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      SpacetestGuard *guard;
+
+      guard = spacetest_enter_transient (SPACETEST_NAMESPACE_TYPE_UTS,
+                                         SPACETEST_TRANSIENT_NONE, &error);
+      g_assert_no_error (error);
+      g_thread_join (g_thread_new ("unref", unref_elsewhere, guard));
+      g_print ("survived\n");
+      return;
+    }
+
   spacetest_test_check_leaks ();
   if (!spacetest_test_require (SPACETEST_NAMESPACE_TYPE_UTS))
     return;
 
-  g_test_trap_subprocess ("/spacetest/enter/abort/foreign-unref/subprocess",
-                          0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_failed ();
   g_test_trap_assert_stdout_unmatched ("*survived*");
   g_test_trap_assert_stderr ("*spacetest: cannot switch thread * back to its "
@@ -529,23 +532,23 @@ test_can_create (void)
 }
 
 static void
-test_can_create_unprivileged_subprocess (void)
-{
-  g_autoptr(GError) error = NULL;
-
-  tu_drop_capabilities ();
-  g_assert_false (spacetest_can_create (SPACETEST_NAMESPACE_TYPE_NET));
-  g_assert_false (spacetest_check_can_create (SPACETEST_NAMESPACE_TYPE_UTS, &error));
-  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PERMISSION_DENIED);
-  g_print ("can-create: checked\n");
-}
-
-static void
 test_can_create_unprivileged (void)
 {
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+
+      tu_drop_capabilities ();
+      g_assert_false (spacetest_can_create (NET));
+      g_assert_false (spacetest_check_can_create (UTS, &error));
+      g_assert_error (error, SPACETEST_ERROR,
+                      SPACETEST_ERROR_PERMISSION_DENIED);
+      g_print ("can-create: checked\n");
+      return;
+    }
+
   spacetest_test_check_leaks ();
-  g_test_trap_subprocess ("/spacetest/enter/can-create/unprivileged/subprocess",
-                          0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
   g_test_trap_assert_passed ();
   g_test_trap_assert_stdout ("*can-create: checked*");
 }
@@ -567,186 +570,175 @@ test_init_user_namespace_privileged (void)
 }
 
 static void
-test_init_user_namespace_subprocess (void)
-{
-  g_autoptr(GError) error = NULL;
-  guint64 userns = tu_thread_ns_inode (SPACETEST_NAMESPACE_TYPE_USER);
-  guint64 netns = tu_thread_ns_inode (SPACETEST_NAMESPACE_TYPE_NET);
-  guint64 timens = tu_thread_ns_inode (SPACETEST_NAMESPACE_TYPE_TIME);
-
-  /* Unprivileged: no CAP_SYS_ADMIN. (The kernel wants CAP_SETFCAP to map
-   * uid 0, which both lanes' test processes are, into a new user
-   * namespace; an ordinary user maps its own uid without it.) */
-  tu_drop_capabilities_except (CAP_SETFCAP);
-  g_assert_false (spacetest_can_create (SPACETEST_NAMESPACE_TYPE_NET));
-
-  g_assert_true (spacetest_init_user_namespace (&error));
-  g_assert_no_error (error);
-  g_assert_cmpuint (tu_thread_ns_inode (SPACETEST_NAMESPACE_TYPE_USER), !=, userns);
-  g_assert_cmpuint (tu_thread_ns_inode (SPACETEST_NAMESPACE_TYPE_NET), !=, netns);
-  g_assert_true (tu_lo_is_up ());
-  g_assert_cmpuint (getuid (), ==, 0);
-
-  /* Its base time namespace is its own too, so a thread can come back
-   * to it from a transient one. */
-  {
-    g_autoptr(SpacetestNamespace) time_ns =
-      spacetest_namespace_new_current (SPACETEST_NAMESPACE_TYPE_TIME, &error);
-    g_autoptr(SpacetestNamespace) owner = NULL;
-    g_autoptr(SpacetestNamespace) user = NULL;
-
-    g_assert_no_error (error);
-    g_assert_cmpuint (spacetest_namespace_get_inode (time_ns), !=, timens);
-    owner = spacetest_namespace_get_owner (time_ns, &error);
-    g_assert_no_error (error);
-    user = spacetest_namespace_new_current (SPACETEST_NAMESPACE_TYPE_USER, &error);
-    g_assert_no_error (error);
-    g_assert_true (spacetest_namespace_equal (owner, user));
-  }
-
-  /* now every in-process type works, entering and restoring */
-  g_assert_true (spacetest_can_create (ALL_IN_PROCESS));
-  netns = tu_thread_ns_inode (SPACETEST_NAMESPACE_TYPE_NET);
-  for (int i = 0; i < 100; i++)
-    {
-      g_autoptr(SpacetestGuard) guard =
-        spacetest_enter_transient (SPACETEST_NAMESPACE_TYPE_NET,
-                                   SPACETEST_TRANSIENT_LOOPBACK_UP, &error);
-      g_assert_no_error (error);
-      g_assert_true (spacetest_guard_restore (guard, &error));
-      g_assert_no_error (error);
-      g_assert_cmpuint (tu_thread_ns_inode (SPACETEST_NAMESPACE_TYPE_NET), ==, netns);
-    }
-  g_print ("init-user-namespace: checked\n");
-}
-
-static void
 test_init_user_namespace (void)
 {
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      guint64 userns = tu_thread_ns_inode (USER);
+      guint64 netns = tu_thread_ns_inode (NET);
+      guint64 timens = tu_thread_ns_inode (TIME);
+
+      /* Unprivileged: no CAP_SYS_ADMIN. (The kernel wants CAP_SETFCAP to
+       * map uid 0, which both lanes' test processes are, into a new user
+       * namespace; an ordinary user maps its own uid without it.) */
+      tu_drop_capabilities_except (CAP_SETFCAP);
+      g_assert_false (spacetest_can_create (NET));
+
+      g_assert_true (spacetest_init_user_namespace (&error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (tu_thread_ns_inode (USER), !=, userns);
+      g_assert_cmpuint (tu_thread_ns_inode (NET), !=, netns);
+      g_assert_true (tu_lo_is_up ());
+      g_assert_cmpuint (getuid (), ==, 0);
+
+      /* Its base time namespace is its own too, so a thread can come
+       * back to it from a transient one. */
+      {
+        g_autoptr(SpacetestNamespace) time_ns =
+          spacetest_namespace_new_current (TIME, &error);
+        g_autoptr(SpacetestNamespace) owner = NULL;
+        g_autoptr(SpacetestNamespace) user = NULL;
+
+        g_assert_no_error (error);
+        g_assert_cmpuint (spacetest_namespace_get_inode (time_ns), !=, timens);
+        owner = spacetest_namespace_get_owner (time_ns, &error);
+        g_assert_no_error (error);
+        user = spacetest_namespace_new_current (USER, &error);
+        g_assert_no_error (error);
+        g_assert_true (spacetest_namespace_equal (owner, user));
+      }
+
+      /* now every in-process type works, entering and restoring */
+      g_assert_true (spacetest_can_create (ALL_IN_PROCESS));
+      netns = tu_thread_ns_inode (NET);
+      for (int i = 0; i < 100; i++)
+        {
+          g_autoptr(SpacetestGuard) guard =
+            spacetest_enter_transient (NET, SPACETEST_TRANSIENT_LOOPBACK_UP,
+                                       &error);
+          g_assert_no_error (error);
+          g_assert_true (spacetest_guard_restore (guard, &error));
+          g_assert_no_error (error);
+          g_assert_cmpuint (tu_thread_ns_inode (NET), ==, netns);
+        }
+      g_print ("init-user-namespace: checked\n");
+      return;
+    }
+
   spacetest_test_check_leaks ();
-  g_test_trap_subprocess ("/spacetest/enter/init-user-namespace/subprocess",
-                          0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
   g_test_trap_assert_passed ();
   g_test_trap_assert_stdout ("*init-user-namespace: checked*");
 }
 
 /* User namespaces refused, as a container's seccomp profile does. */
 static void
-test_init_user_namespace_refused_subprocess (void)
-{
-  g_autoptr(GError) error = NULL;
-  TuThreadState before;
-
-  tu_drop_capabilities_except (CAP_SETFCAP);
-  tu_forbid_unshare ();
-  tu_thread_state_get (&before);
-
-  g_assert_false (spacetest_init_user_namespace (&error));
-  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PERMISSION_DENIED);
-  g_assert_nonnull (strstr (error->message, g_strerror (EPERM)));
-  g_assert_nonnull (strstr (error->message, "seccomp"));
-  tu_assert_thread_state_unchanged (&before);
-
-  /* What spacetest_test_init() does with that: tests that need namespaces
-   * skip, saying why (or fail, with SPACETEST_REQUIRE=1). */
-  _spacetest_test_init_post ();
-  g_assert_false (spacetest_test_require (SPACETEST_NAMESPACE_TYPE_NET));
-  g_print ("init-user-namespace-refused: checked\n");
-}
-
-static void
 test_init_user_namespace_refused (void)
 {
+  if (tu_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      TuThreadState before;
+
+      tu_drop_capabilities_except (CAP_SETFCAP);
+      tu_forbid_unshare ();
+      tu_thread_state_get (&before);
+
+      g_assert_false (spacetest_init_user_namespace (&error));
+      g_assert_error (error, SPACETEST_ERROR,
+                      SPACETEST_ERROR_PERMISSION_DENIED);
+      g_assert_nonnull (strstr (error->message, g_strerror (EPERM)));
+      g_assert_nonnull (strstr (error->message, "seccomp"));
+      tu_assert_thread_state_unchanged (&before);
+
+      /* What spacetest_test_init() does with that: tests that need
+       * namespaces skip, saying why (or fail, with SPACETEST_REQUIRE=1). */
+      _spacetest_test_init_post ();
+      g_assert_false (spacetest_test_require (NET));
+      g_print ("init-user-namespace-refused: checked\n");
+      return;
+    }
 
   spacetest_test_check_leaks ();
 
-  /* Run that test in a new process of this program, the way meson would
+  /* Run the child in a new process of this program, the way meson would
    * (TAP), so that its skip or failure and the reason are visible. */
   for (int require = 0; require <= 1; require++)
     {
-      g_autoptr(GError) error = NULL;
-      g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
-      g_autofree char *out = NULL;
-      g_autofree char *err = NULL;
-      g_auto(GStrv) envp = g_environ_setenv (g_get_environ (), "SPACETEST_REQUIRE",
-                                             require ? "1" : "0", TRUE);
-      const char *argv[] = {
-        self, "--tap", "-p", "/spacetest/enter/init-user-namespace/refused/subprocess",
-        NULL
+      const char * const env[] = {
+        require ? "SPACETEST_REQUIRE=1" : "SPACETEST_REQUIRE=0", NULL
       };
-      int status = -1;
+      g_auto(TuSelfRun) run = { 0, };
 
-      g_assert_true (g_spawn_sync (NULL, (char **) argv, envp, G_SPAWN_DEFAULT,
-                                   NULL, NULL, &out, &err, &status, &error));
-      g_assert_no_error (error);
-      g_assert_nonnull (strstr (out, "init-user-namespace-refused: checked"));
+      tu_self_run (&run, env, NULL);
+      g_assert_nonnull (strstr (run.out, "init-user-namespace-refused: checked"));
 
       if (require)
         {
           /* failed, with the caller's file:line and both reasons */
-          g_assert_false (g_spawn_check_wait_status (status, NULL));
+          g_assert_false (g_spawn_check_wait_status (run.wait_status, NULL));
           g_assert_true (g_pattern_match_simple ("*not ok *enter.c:*Operation not "
                                                  "permitted*unprivileged mode "
-                                                 "failed*seccomp*", out));
+                                                 "failed*seccomp*", run.out));
         }
       else
         {
-          g_assert_true (g_spawn_check_wait_status (status, NULL));
+          g_assert_true (g_spawn_check_wait_status (run.wait_status, NULL));
           g_assert_true (g_pattern_match_simple ("*ok * # SKIP *enter.c:*"
                                                  "unprivileged mode failed*"
-                                                 "seccomp*", out));
+                                                 "seccomp*", run.out));
         }
     }
 }
 
 static void
-test_init_user_namespace_uid0_subprocess (void)
-{
-  g_autoptr(GError) error = NULL;
-  TuThreadState before;
-
-  g_assert_cmpuint (getuid (), ==, 0);
-  tu_drop_capabilities ();
-  tu_thread_state_get (&before);
-  g_assert_false (spacetest_init_user_namespace (&error));
-  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PERMISSION_DENIED);
-  g_assert_nonnull (strstr (error->message, "CAP_SETFCAP"));
-  tu_assert_thread_state_unchanged (&before);
-  g_print ("init-user-namespace-uid0: checked\n");
-}
-
-static void
 test_init_user_namespace_uid0 (void)
 {
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      TuThreadState before;
+
+      g_assert_cmpuint (getuid (), ==, 0);
+      tu_drop_capabilities ();
+      tu_thread_state_get (&before);
+      g_assert_false (spacetest_init_user_namespace (&error));
+      g_assert_error (error, SPACETEST_ERROR,
+                      SPACETEST_ERROR_PERMISSION_DENIED);
+      g_assert_nonnull (strstr (error->message, "CAP_SETFCAP"));
+      tu_assert_thread_state_unchanged (&before);
+      g_print ("init-user-namespace-uid0: checked\n");
+      return;
+    }
+
   spacetest_test_check_leaks ();
-  g_test_trap_subprocess ("/spacetest/enter/init-user-namespace/uid0/subprocess",
-                          0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
   g_test_trap_assert_passed ();
   g_test_trap_assert_stdout ("*init-user-namespace-uid0: checked*");
 }
 
 static void
-test_init_user_namespace_threads_subprocess (void)
-{
-  g_autoptr(GError) error = NULL;
-  guint64 userns = tu_thread_ns_inode (SPACETEST_NAMESPACE_TYPE_USER);
-
-  tu_drop_capabilities ();
-  tu_start_extra_thread ();
-  g_assert_false (spacetest_init_user_namespace (&error));
-  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_WRONG_THREAD);
-  g_assert_nonnull (strstr (error->message, "2 threads"));
-  g_assert_cmpuint (tu_thread_ns_inode (SPACETEST_NAMESPACE_TYPE_USER), ==, userns);
-  tu_stop_extra_thread ();
-  g_print ("init-user-namespace-threads: checked\n");
-}
-
-static void
 test_init_user_namespace_threads (void)
 {
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      guint64 userns = tu_thread_ns_inode (USER);
+
+      tu_drop_capabilities ();
+      tu_start_extra_thread ();
+      g_assert_false (spacetest_init_user_namespace (&error));
+      g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_WRONG_THREAD);
+      g_assert_nonnull (strstr (error->message, "2 threads"));
+      g_assert_cmpuint (tu_thread_ns_inode (USER), ==, userns);
+      tu_stop_extra_thread ();
+      g_print ("init-user-namespace-threads: checked\n");
+      return;
+    }
+
   spacetest_test_check_leaks ();
-  g_test_trap_subprocess ("/spacetest/enter/init-user-namespace/threads/subprocess",
-                          0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
   g_test_trap_assert_passed ();
   g_test_trap_assert_stdout ("*init-user-namespace-threads: checked*");
 }
@@ -853,42 +845,27 @@ main (int argc, char **argv)
   g_test_add_func ("/spacetest/enter/autoptr", test_autoptr);
   g_test_add_func ("/spacetest/enter/loopback", test_loopback);
   g_test_add_func ("/spacetest/enter/loopback/bad", test_loopback_bad);
-  g_test_add_func ("/spacetest/enter/loopback/bad/subprocess", test_loopback_bad_subprocess);
   g_test_add_func ("/spacetest/enter/mnt/cwd", test_mnt_cwd);
   g_test_add_func ("/spacetest/enter/mnt/sysfs", test_mnt_sysfs);
   g_test_add_func ("/spacetest/enter/mount-sysfs/refused", test_mount_sysfs_refused);
   g_test_add_func ("/spacetest/enter/bad", test_bad);
   g_test_add_func ("/spacetest/enter/permission", test_permission);
-  g_test_add_func ("/spacetest/enter/permission/subprocess", test_permission_subprocess);
   g_test_add_func ("/spacetest/enter/wrong-thread", test_wrong_thread);
   g_test_add_func ("/spacetest/enter/abort/failed-restore", test_abort_failed_restore);
-  g_test_add_func ("/spacetest/enter/abort/failed-restore/subprocess",
-                   test_abort_failed_restore_subprocess);
   g_test_add_func ("/spacetest/enter/abort/foreign-unref", test_abort_foreign_unref);
-  g_test_add_func ("/spacetest/enter/abort/foreign-unref/subprocess",
-                   test_abort_foreign_unref_subprocess);
   g_test_add_func ("/spacetest/enter/already-current", test_already_current);
   g_test_add_func ("/spacetest/enter/can-create", test_can_create);
   g_test_add_func ("/spacetest/enter/can-create/unprivileged", test_can_create_unprivileged);
-  g_test_add_func ("/spacetest/enter/can-create/unprivileged/subprocess",
-                   test_can_create_unprivileged_subprocess);
   g_test_add_func ("/spacetest/enter/init-user-namespace/privileged",
                    test_init_user_namespace_privileged);
-  g_test_add_func ("/spacetest/enter/init-user-namespace", test_init_user_namespace);
-  g_test_add_func ("/spacetest/enter/init-user-namespace/subprocess",
-                   test_init_user_namespace_subprocess);
+  g_test_add_func ("/spacetest/enter/init-user-namespace/unprivileged",
+                   test_init_user_namespace);
   g_test_add_func ("/spacetest/enter/init-user-namespace/refused",
                    test_init_user_namespace_refused);
-  g_test_add_func ("/spacetest/enter/init-user-namespace/refused/subprocess",
-                   test_init_user_namespace_refused_subprocess);
   g_test_add_func ("/spacetest/enter/init-user-namespace/uid0",
                    test_init_user_namespace_uid0);
-  g_test_add_func ("/spacetest/enter/init-user-namespace/uid0/subprocess",
-                   test_init_user_namespace_uid0_subprocess);
   g_test_add_func ("/spacetest/enter/init-user-namespace/threads",
                    test_init_user_namespace_threads);
-  g_test_add_func ("/spacetest/enter/init-user-namespace/threads/subprocess",
-                   test_init_user_namespace_threads_subprocess);
 
   g_test_add_func ("/spacetest/enter/emfile", test_emfile);
 

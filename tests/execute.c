@@ -1,3 +1,4 @@
+/* SPDX-FileCopyrightText: 2026 The spacetest-glib authors */
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* execute.c: spacetest_execute(), spacetest_namespace_execute(),
  * spacetest_thread_new(), and spacetest_namespace_enter() on a thread the
@@ -12,14 +13,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#define CGROUP SPACETEST_NAMESPACE_TYPE_CGROUP
-#define IPC    SPACETEST_NAMESPACE_TYPE_IPC
-#define MNT    SPACETEST_NAMESPACE_TYPE_MNT
-#define NET    SPACETEST_NAMESPACE_TYPE_NET
-#define TIME   SPACETEST_NAMESPACE_TYPE_TIME
-#define USER   SPACETEST_NAMESPACE_TYPE_USER
-#define UTS    SPACETEST_NAMESPACE_TYPE_UTS
 
 #define MAX_SET 4
 
@@ -260,7 +253,8 @@ test_execute_mnt (void)
   g_assert_cmpint (probe.tid, !=, tu_gettid ());
   g_assert_true (probe.thread != g_thread_self ());
   /* ... in the mount namespace, and in the caller's *current* network
-   * namespace (the seed's semantics), not the process's original one. */
+   * namespace (as spacetest_execute() documents), not the process's
+   * original one. */
   assert_probe_saw (&probe, &before, &mnt, 1);
   g_assert_cmpuint (inode_of (&probe.inside, NET), ==,
                     spacetest_namespace_get_inode (test_net));
@@ -311,8 +305,9 @@ test_execute_mnt (void)
 }
 
 /* The same from a thread other than the main one, which is where reading
- * /proc/self instead of /proc/thread-self (DESIGN fact 1) would show: the
- * worker is in a network namespace of its own, the main thread is not. */
+ * /proc/self instead of /proc/thread-self (the manual's
+ * pitfalls-thread-self) would show: the worker is in a network namespace
+ * of its own, the main thread is not. */
 typedef struct
 {
   SpacetestNamespace *worker_net;
@@ -580,74 +575,75 @@ test_execute_half_way (void)
 /* ---- permission ------------------------------------------------------- */
 
 static void
-test_execute_permission_subprocess (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SpacetestNamespace) net = NULL;
-  g_autoptr(SpacetestNamespace) mnt = NULL;
-  TuThreadState before;
-  int count = 0;
-
-  spacetest_test_check_leaks ();
-
-  /* Made while the process still has its capabilities. */
-  net = spacetest_namespace_new_transient (NET, SPACETEST_TRANSIENT_NONE,
-                                           &error);
-  g_assert_no_error (error);
-  mnt = spacetest_namespace_new_transient (MNT, SPACETEST_TRANSIENT_NONE,
-                                           &error);
-  g_assert_no_error (error);
-
-  tu_drop_capabilities ();
-  tu_thread_state_get (&before);
-
-  g_assert_false (spacetest_execute (&net, 1, count_func, &count, &error));
-  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PERMISSION_DENIED);
-  g_test_message ("%s", error->message);
-  /* It says what was attempted, and what would work. */
-  g_assert_nonnull (strstr (error->message, "network namespace"));
-  g_assert_nonnull (strstr (error->message, "CAP_SYS_ADMIN"));
-  g_assert_nonnull (strstr (error->message, "spacetest_init_user_namespace"));
-  tu_assert_thread_state_unchanged (&before);
-  g_clear_error (&error);
-
-  {
-    SpacetestNamespace *set[] = { net, mnt };
-
-    g_assert_false (spacetest_execute (set, G_N_ELEMENTS (set), count_func,
-                                       &count, &error));
-    g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PERMISSION_DENIED);
-    g_assert_nonnull (strstr (error->message, "CAP_SYS_ADMIN"));
-    tu_assert_thread_state_unchanged (&before);
-    g_clear_error (&error);
-  }
-
-  {
-    g_autoptr(GHashTable) threads = tu_thread_ids ();
-    GThread *thread;
-
-    thread = spacetest_thread_new ("refused", &net, 1, count_thread_func,
-                                   &count, &error);
-    g_assert_null (thread);
-    g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PERMISSION_DENIED);
-    g_assert_cmpuint (tu_wait_new_threads_gone (threads, 5000), ==, 0);
-    tu_assert_thread_state_unchanged (&before);
-    g_clear_error (&error);
-  }
-
-  g_assert_cmpint (count, ==, 0);
-  g_print ("spacetest: refused without capabilities\n");
-}
-
-static void
 test_execute_permission (void)
 {
   spacetest_test_check_leaks ();
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(SpacetestNamespace) net = NULL;
+      g_autoptr(SpacetestNamespace) mnt = NULL;
+      TuThreadState before;
+      int count = 0;
+
+      /* Made while the process still has its capabilities. */
+      net = spacetest_namespace_new_transient (NET, SPACETEST_TRANSIENT_NONE,
+                                               &error);
+      g_assert_no_error (error);
+      mnt = spacetest_namespace_new_transient (MNT, SPACETEST_TRANSIENT_NONE,
+                                               &error);
+      g_assert_no_error (error);
+
+      tu_drop_capabilities ();
+      tu_thread_state_get (&before);
+
+      g_assert_false (spacetest_execute (&net, 1, count_func, &count, &error));
+      g_assert_error (error, SPACETEST_ERROR,
+                      SPACETEST_ERROR_PERMISSION_DENIED);
+      g_test_message ("%s", error->message);
+      /* It says what was attempted, and what would work. */
+      g_assert_nonnull (strstr (error->message, "network namespace"));
+      g_assert_nonnull (strstr (error->message, "CAP_SYS_ADMIN"));
+      g_assert_nonnull (strstr (error->message,
+                                "spacetest_init_user_namespace"));
+      tu_assert_thread_state_unchanged (&before);
+      g_clear_error (&error);
+
+      {
+        SpacetestNamespace *set[] = { net, mnt };
+
+        g_assert_false (spacetest_execute (set, G_N_ELEMENTS (set), count_func,
+                                           &count, &error));
+        g_assert_error (error, SPACETEST_ERROR,
+                        SPACETEST_ERROR_PERMISSION_DENIED);
+        g_assert_nonnull (strstr (error->message, "CAP_SYS_ADMIN"));
+        tu_assert_thread_state_unchanged (&before);
+        g_clear_error (&error);
+      }
+
+      {
+        g_autoptr(GHashTable) threads = tu_thread_ids ();
+        GThread *thread;
+
+        thread = spacetest_thread_new ("refused", &net, 1, count_thread_func,
+                                       &count, &error);
+        g_assert_null (thread);
+        g_assert_error (error, SPACETEST_ERROR,
+                        SPACETEST_ERROR_PERMISSION_DENIED);
+        g_assert_cmpuint (tu_wait_new_threads_gone (threads, 5000), ==, 0);
+        tu_assert_thread_state_unchanged (&before);
+        g_clear_error (&error);
+      }
+
+      g_assert_cmpint (count, ==, 0);
+      g_print ("spacetest: refused without capabilities\n");
+      return;
+    }
+
   if (!spacetest_test_require (NET | MNT))
     return;
 
-  g_test_trap_subprocess ("/spacetest/execute/permission/subprocess", 0,
-                          G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
   g_test_trap_assert_passed ();
   /* The child got to the end, rather than skipping. */
   g_test_trap_assert_stdout ("*spacetest: refused without capabilities*");
@@ -913,11 +909,12 @@ test_enter_other_thread (void)
 
 /* Namespaces belong to threads, and a new thread starts in the namespaces
  * of the thread that creates it — clone() copies the creator's namespace
- * set, not the main thread's or the process's (DESIGN fact 2). So a thread
- * started from a switched thread lives in the switched namespaces, and
- * stays there even after its creator has been switched back. That is why a
- * switched thread must never be the first to use a GThreadPool, GDBus or
- * anything else that starts worker threads lazily. */
+ * set, not the main thread's or the process's (the manual's
+ * pitfalls-inherited-threads). So a thread started from a switched thread
+ * lives in the switched namespaces, and stays there even after its
+ * creator has been switched back. That is why a switched thread must
+ * never be the first to use a GThreadPool, GDBus or anything else that
+ * starts worker threads lazily. */
 
 typedef struct
 {
@@ -1025,10 +1022,10 @@ test_thread_inherits (void)
 /* The same with a mount namespace. A thread created by a thread that has
  * its own fs struct (root and cwd; unshare(CLONE_NEWNS) gave it one)
  * shares that fs struct, and setns(CLONE_NEWNS) fails with EINVAL while
- * the fs struct is shared (DESIGN fact 4). So switching the creator back
- * must unshare(CLONE_FS) first, as entering does; otherwise a thread that
- * inherited the test's mount namespace makes the guard's restore fail —
- * and a dropped guard abort the process. */
+ * the fs struct is shared (the manual's pitfalls-fs). So switching the
+ * creator back must unshare(CLONE_FS) first, as entering does; otherwise
+ * a thread that inherited the test's mount namespace makes the guard's
+ * restore fail — and a dropped guard abort the process. */
 static void
 test_thread_inherits_mnt (void)
 {
@@ -1113,8 +1110,9 @@ test_time_transient (void)
   g_assert_no_error (error);
   g_assert_cmpuint (spacetest_namespace_get_namespace_type (time_ns), ==, TIME);
 
-  /* The Go seed opened .../ns/time after unshare(CLONE_NEWTIME) and got
-   * the old namespace back: this one must be really new. */
+  /* Opening .../ns/time after unshare(CLONE_NEWTIME) gives the old
+   * namespace back (the manual's pitfalls-children): this one must be
+   * really new. */
   g_assert_cmpuint (spacetest_namespace_get_inode (time_ns), !=, current);
   g_assert_no_errno (stat ("/proc/thread-self/ns/time_for_children",
                            &for_children));
@@ -1167,8 +1165,6 @@ main (int    argc,
   g_test_add_func ("/spacetest/execute/duplicate-type", test_execute_duplicate_type);
   g_test_add_func ("/spacetest/execute/half-way", test_execute_half_way);
   g_test_add_func ("/spacetest/execute/permission", test_execute_permission);
-  g_test_add_func ("/spacetest/execute/permission/subprocess",
-                   test_execute_permission_subprocess);
   g_test_add_func ("/spacetest/execute/thread-new", test_thread_new);
   g_test_add_func ("/spacetest/execute/thread-new/mnt", test_thread_new_mnt);
   g_test_add_func ("/spacetest/execute/thread-new/refused", test_thread_new_refused);

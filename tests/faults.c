@@ -1,3 +1,4 @@
+/* SPDX-FileCopyrightText: 2026 The spacetest-glib authors */
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* faults.c: fault injection
  *
@@ -44,17 +45,7 @@
 
 #include <glib/gstdio.h>
 
-#define CGROUP SPACETEST_NAMESPACE_TYPE_CGROUP
-#define IPC    SPACETEST_NAMESPACE_TYPE_IPC
-#define MNT    SPACETEST_NAMESPACE_TYPE_MNT
-#define NET    SPACETEST_NAMESPACE_TYPE_NET
-#define PID    SPACETEST_NAMESPACE_TYPE_PID
-#define TIME   SPACETEST_NAMESPACE_TYPE_TIME
-#define USER   SPACETEST_NAMESPACE_TYPE_USER
-#define UTS    SPACETEST_NAMESPACE_TYPE_UTS
-
 #define IN_PROCESS (CGROUP | IPC | MNT | NET | UTS)
-#define ROOM_TYPES (CGROUP | IPC | MNT | NET | TIME | UTS)
 
 #define LO    SPACETEST_TRANSIENT_LOOPBACK_UP
 #define SYSFS SPACETEST_TRANSIENT_MOUNT_SYSFS
@@ -164,9 +155,9 @@ error_code_name (int code)
   return name;
 }
 
-/* The code that API.md gives a kernel refusal with @errsv, the same
- * everywhere: "EINVAL → INVALID_ARGUMENT, EPERM/EACCES →
- * PERMISSION_DENIED, ENOENT/ENODEV → NOT_FOUND, anything else → FAILED".
+/* The code of a kernel refusal with @errsv, the same everywhere:
+ * EINVAL → INVALID_ARGUMENT, EPERM/EACCES → PERMISSION_DENIED,
+ * ENOENT/ENODEV → NOT_FOUND, anything else → FAILED (see SpacetestError).
  * The refusals here, EMFILE and ENOSPC, are "anything else". */
 static int
 code_for_errno (int errsv)

@@ -1,3 +1,4 @@
+/* SPDX-FileCopyrightText: 2026 The spacetest-glib authors */
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* isolation.c: what a transient namespace is good for, shown end to end —
  * the same port bound twice, a hostname, a SysV message queue, a cgroup
@@ -19,12 +20,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <linux/sockios.h>
-
-#define CGROUP SPACETEST_NAMESPACE_TYPE_CGROUP
-#define IPC    SPACETEST_NAMESPACE_TYPE_IPC
-#define MNT    SPACETEST_NAMESPACE_TYPE_MNT
-#define NET    SPACETEST_NAMESPACE_TYPE_NET
-#define UTS    SPACETEST_NAMESPACE_TYPE_UTS
 
 /* High, and not one anybody is likely to use; the host may have it bound
  * or not, the test works either way. */
@@ -225,8 +220,9 @@ test_net_loopback_down (void)
   if (!spacetest_test_require (NET))
     return;
 
-  /* Without SPACETEST_TRANSIENT_LOOPBACK_UP, lo is down (DESIGN fact 8):
-   * a socket can listen on 127.0.0.1, but nothing can reach it. */
+  /* Without SPACETEST_TRANSIENT_LOOPBACK_UP, lo is down (the manual's
+   * pitfalls-loopback-sysfs): a socket can listen on 127.0.0.1, but
+   * nothing can reach it. */
   net = spacetest_namespace_new_transient (NET, SPACETEST_TRANSIENT_NONE,
                                            &error);
   g_assert_no_error (error);

@@ -1,20 +1,19 @@
+/* SPDX-FileCopyrightText: 2026 The spacetest-glib authors */
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* spacer.c: SpacetestSpacer and its service, the spacetest-spacer helper:
  * lifetime, subspaces, rooms, the asynchronous forms, bad requests, dead
- * services and clients, raw protocol abuse, and the GTest layer */
+ * services and clients, and the GTest layer (the protocol itself, and
+ * misbehaving services: wire.c) */
 
 #include "test-util.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -22,18 +21,6 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/securebits.h>
-
-#define CGROUP SPACETEST_NAMESPACE_TYPE_CGROUP
-#define IPC    SPACETEST_NAMESPACE_TYPE_IPC
-#define MNT    SPACETEST_NAMESPACE_TYPE_MNT
-#define NET    SPACETEST_NAMESPACE_TYPE_NET
-#define PID    SPACETEST_NAMESPACE_TYPE_PID
-#define TIME   SPACETEST_NAMESPACE_TYPE_TIME
-#define USER   SPACETEST_NAMESPACE_TYPE_USER
-#define UTS    SPACETEST_NAMESPACE_TYPE_UTS
-#define NONE   SPACETEST_NAMESPACE_TYPE_NONE
-
-#define ROOM_TYPES (CGROUP | IPC | MNT | NET | TIME | UTS)
 
 /* The six room types in the order spacetest_spacer_rooms() returns them. */
 static const SpacetestNamespaceType room_types[] = {
@@ -148,34 +135,6 @@ proc_ns_inode (pid_t       pid,
   return st.st_ino;
 }
 
-/* The state letter of a process (from /proc/PID/stat) and its parent, or
- * 0 if there is no such process. */
-static char
-process_state (pid_t  pid,
-               pid_t *ppid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
-  g_autofree char *stat = NULL;
-  const char *close;
-  char state = 0;
-  int parent = 0;
-
-  if (!g_file_get_contents (path, &stat, NULL, NULL))
-    return 0;
-  close = strrchr (stat, ')');
-  g_assert_nonnull (close);
-  g_assert_cmpint (sscanf (close + 1, " %c %d", &state, &parent), ==, 2);
-  if (ppid != NULL)
-    *ppid = parent;
-  return state;
-}
-
-static gboolean
-process_gone (pid_t pid)
-{
-  return process_state (pid, NULL) == 0;
-}
-
 /* Waits up to @timeout_ms for /proc/@pid to disappear (for a process some
  * other process reaps). */
 static gboolean
@@ -184,7 +143,7 @@ wait_process_gone (pid_t pid,
 {
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
 
-  while (!process_gone (pid))
+  while (!tu_process_gone (pid))
     {
       if (g_get_monotonic_time () >= deadline)
         return FALSE;
@@ -203,7 +162,7 @@ wait_process_dead (pid_t pid,
 
   for (;;)
     {
-      char state = process_state (pid, NULL);
+      char state = tu_process_state (pid, NULL);
 
       if (state == 0 || state == 'Z' || state == 'X')
         return TRUE;
@@ -232,19 +191,6 @@ nspids (pid_t pid)
   return g_strsplit_set (g_strstrip ((char *) line), " \t", -1);
 }
 
-static guint
-count_proc_fds (pid_t pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/fd", (int) pid);
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  guint n = 0;
-
-  g_assert_nonnull (dir);
-  while (g_dir_read_name (dir) != NULL)
-    n++;
-  return n;
-}
-
 /* The effective capabilities of a process. */
 static guint64
 process_caps (pid_t pid)
@@ -259,38 +205,10 @@ process_caps (pid_t pid)
   return g_ascii_strtoull (line + strlen ("\nCapEff:"), NULL, 16);
 }
 
-static int
-pidfd_open (pid_t pid)
-{
-  return (int) syscall (SYS_pidfd_open, pid, 0);
-}
-
-/* Whether @pid is one of this process's (unreaped) children. */
-static gboolean
-is_our_child (pid_t pid)
-{
-  pid_t ppid = 0;
-  char state = process_state (pid, &ppid);
-
-  return state != 0 && ppid == getpid ();
-}
-
 static void
 check_closed_error (GError *error)
 {
   g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_CLOSED);
-}
-
-/* Runs the trap child @path, for a test whose failure may be a critical
- * warning or a crash: a failure fails this test without aborting the
- * whole program (see main()), so that the other tests still run. */
-static void
-trap_expect_pass (const char *path,
-                  const char *what)
-{
-  g_test_trap_subprocess (path, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
-  if (!g_test_trap_has_passed ())
-    g_test_fail_printf ("%s failed: %s", path, what);
 }
 
 /* ---- asynchronous calls ------------------------------------------------- */
@@ -386,295 +304,6 @@ async_wait_run (AsyncWait *wait)
   g_assert_true (wait->callback_context_ok);
 }
 
-/* ---- a raw connection to a service -------------------------------------- */
-
-typedef struct
-{
-  int sock;
-  GPid pid;
-  guint32 serial;
-} Raw;
-
-typedef struct
-{
-  guint32 serial;
-  char *name;
-  GVariant *params;
-  GArray *fds;
-} RawMessage;
-
-static void
-raw_message_clear (RawMessage *msg)
-{
-  g_clear_pointer (&msg->name, g_free);
-  g_clear_pointer (&msg->params, g_variant_unref);
-  if (msg->fds != NULL)
-    {
-      for (guint i = 0; i < msg->fds->len; i++)
-        close (g_array_index (msg->fds, int, i));
-      g_clear_pointer (&msg->fds, g_array_unref);
-    }
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RawMessage, raw_message_clear)
-
-/* Starts the helper as our child, speaking on fd 3, as the library does. */
-static void
-raw_start (Raw *raw)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *parent_arg = g_strdup_printf ("--parent-pid=%d", (int) getpid ());
-  const char *helper = g_getenv ("SPACETEST_SPACER_PATH");
-  const char *argv[] = { helper, "--socket-fd=3", parent_arg, NULL };
-  int pair[2];
-  int target_fds[] = { 3 };
-
-  g_assert_nonnull (helper);
-  g_assert_no_errno (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair));
-
-  memset (raw, 0, sizeof *raw);
-  raw->sock = pair[0];
-  g_spawn_async_with_pipes_and_fds (NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                                    NULL, NULL, -1, -1, -1, &pair[1], target_fds, 1,
-                                    &raw->pid, NULL, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_no_errno (close (pair[1]));
-  g_assert_cmpint (raw->pid, >, 0);
-}
-
-static void
-raw_send_bytes (Raw        *raw,
-                const void *data,
-                gsize       len,
-                const int  *fds,
-                guint       n_fds)
-{
-  union {
-    char buf[CMSG_SPACE (sizeof (int) * 16)];
-    struct cmsghdr align;
-  } control;
-  struct iovec iov = { (void *) data, len };
-  struct msghdr msg = { 0, };
-
-  g_assert_cmpuint (n_fds, <=, 16);
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  if (n_fds > 0)
-    {
-      struct cmsghdr *cmsg;
-
-      memset (&control, 0, sizeof control);
-      msg.msg_control = control.buf;
-      msg.msg_controllen = CMSG_SPACE (sizeof (int) * n_fds);
-      cmsg = CMSG_FIRSTHDR (&msg);
-      cmsg->cmsg_level = SOL_SOCKET;
-      cmsg->cmsg_type = SCM_RIGHTS;
-      cmsg->cmsg_len = CMSG_LEN (sizeof (int) * n_fds);
-      memcpy (CMSG_DATA (cmsg), fds, sizeof (int) * n_fds);
-    }
-  g_assert_cmpint (sendmsg (raw->sock, &msg, MSG_NOSIGNAL), ==, (gssize) len);
-}
-
-static void
-raw_send_variant (Raw       *raw,
-                  GVariant  *variant,
-                  const int *fds,
-                  guint      n_fds)
-{
-  g_autoptr(GVariant) owned = g_variant_ref_sink (variant);
-
-  raw_send_bytes (raw, g_variant_get_data (owned), g_variant_get_size (owned),
-                  fds, n_fds);
-}
-
-/* Sends a request with a fresh serial; returns the serial. */
-static guint32
-raw_request (Raw        *raw,
-             const char *name,
-             GVariant   *params,
-             const int  *fds,
-             guint       n_fds)
-{
-  guint32 serial = ++raw->serial + 1000;
-
-  if (params == NULL)
-    params = g_variant_new ("a{sv}", NULL);
-  raw_send_variant (raw, g_variant_new ("(us@a{sv})", serial, name, params),
-                    fds, n_fds);
-  return serial;
-}
-
-static GVariant *
-types_params (guint32 types)
-{
-  GVariantDict dict;
-
-  g_variant_dict_init (&dict, NULL);
-  g_variant_dict_insert (&dict, "types", "u", types);
-  return g_variant_dict_end (&dict);
-}
-
-static GVariant *
-version_params (guint32 version)
-{
-  GVariantDict dict;
-
-  g_variant_dict_init (&dict, NULL);
-  g_variant_dict_insert (&dict, "version", "u", version);
-  return g_variant_dict_end (&dict);
-}
-
-/* Receives one message (within 5 s); FALSE at end of file. */
-static gboolean
-raw_recv (Raw        *raw,
-          RawMessage *out)
-{
-  union {
-    char buf[CMSG_SPACE (sizeof (int) * 32)];
-    struct cmsghdr align;
-  } control;
-  char *data = g_malloc (65536);
-  struct iovec iov = { data, 65536 };
-  struct msghdr msg = { 0, };
-  struct pollfd pfd = { raw->sock, POLLIN, 0 };
-  g_autoptr(GVariant) variant = NULL;
-  struct cmsghdr *cmsg;
-  gssize len;
-
-  memset (out, 0, sizeof *out);
-  out->fds = g_array_new (FALSE, FALSE, sizeof (int));
-
-  g_assert_cmpint (poll (&pfd, 1, 5000), ==, 1);
-
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control.buf;
-  msg.msg_controllen = sizeof control.buf;
-  len = recvmsg (raw->sock, &msg, MSG_CMSG_CLOEXEC);
-  if (len < 0 && errno == ECONNRESET)   /* it quit with our request unread */
-    len = 0;
-  g_assert_cmpint (len, >=, 0);
-  g_assert_false (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC));
-
-  for (cmsg = CMSG_FIRSTHDR (&msg); cmsg != NULL; cmsg = CMSG_NXTHDR (&msg, cmsg))
-    if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS)
-      g_array_append_vals (out->fds, CMSG_DATA (cmsg),
-                           (cmsg->cmsg_len - CMSG_LEN (0)) / sizeof (int));
-
-  if (len == 0 && out->fds->len == 0)
-    {
-      g_free (data);
-      return FALSE;
-    }
-
-  variant = g_variant_new_from_data (G_VARIANT_TYPE ("(usa{sv})"), data, len,
-                                     FALSE, g_free, data);
-  g_variant_ref_sink (variant);
-  g_assert_true (g_variant_is_normal_form (variant));
-  g_variant_get (variant, "(us@a{sv})", &out->serial, &out->name, &out->params);
-  return TRUE;
-}
-
-/* Receives the next message, which must be the reply to @serial (0 for a
- * complaint about a datagram the service could not read). */
-static void
-raw_recv_reply (Raw        *raw,
-                guint32     serial,
-                RawMessage *out)
-{
-  g_assert_true (raw_recv (raw, out));
-  g_assert_cmpuint (out->serial, ==, serial);
-}
-
-static void
-assert_raw_error (const RawMessage *msg,
-                  int               code)
-{
-  const char *domain = NULL, *text = NULL;
-  gint32 got = -1;
-
-  g_assert_cmpstr (msg->name, ==, "error");
-  g_assert_cmpuint (msg->fds->len, ==, 0);
-  g_assert_true (g_variant_lookup (msg->params, "domain", "&s", &domain));
-  g_assert_true (g_variant_lookup (msg->params, "code", "i", &got));
-  g_assert_true (g_variant_lookup (msg->params, "message", "&s", &text));
-  g_test_message ("service: %s", text);
-  g_assert_cmpstr (domain, ==, g_quark_to_string (SPACETEST_ERROR));
-  g_assert_cmpint (got, ==, code);
-  g_assert_cmpstr (text, !=, "");
-}
-
-static void
-raw_hello (Raw *raw)
-{
-  g_auto(RawMessage) reply = { 0, };
-  guint32 serial = raw_request (raw, "hello", version_params (1), NULL, 0);
-  guint32 version = 0;
-
-  raw_recv_reply (raw, serial, &reply);
-  g_assert_cmpstr (reply.name, ==, "ok");
-  g_assert_true (g_variant_lookup (reply.params, "version", "u", &version));
-  g_assert_cmpuint (version, ==, 1);
-  g_assert_cmpuint (reply.fds->len, ==, 0);
-}
-
-/* A valid rooms request; checks the namespaces that come back as fds. */
-static void
-raw_assert_rooms (Raw     *raw,
-                  guint32  types)
-{
-  g_auto(RawMessage) reply = { 0, };
-  g_autoptr(GVariant) handles = NULL;
-  guint32 serial = raw_request (raw, "rooms", types_params (types), NULL, 0);
-  guint n = 0;
-
-  raw_recv_reply (raw, serial, &reply);
-  g_assert_cmpstr (reply.name, ==, "ok");
-  handles = g_variant_lookup_value (reply.params, "namespaces", G_VARIANT_TYPE ("ah"));
-  g_assert_nonnull (handles);
-
-  for (gsize i = 0; i < G_N_ELEMENTS (room_types); i++)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(SpacetestNamespace) ns = NULL;
-      gint32 handle;
-
-      if (!(types & room_types[i]))
-        continue;
-      g_assert_cmpuint (n, <, g_variant_n_children (handles));
-      g_variant_get_child (handles, n++, "h", &handle);
-      g_assert_cmpint (handle, >=, 0);
-      g_assert_cmpint (handle, <, (int) reply.fds->len);
-      ns = spacetest_namespace_new_for_fd (g_array_index (reply.fds, int, handle),
-                                           &error);
-      g_assert_no_error (error);
-      g_assert_cmpuint (spacetest_namespace_get_namespace_type (ns), ==, room_types[i]);
-    }
-  g_assert_cmpuint (g_variant_n_children (handles), ==, n);
-  g_assert_cmpuint (reply.fds->len, ==, n);
-}
-
-/* The service still serves: a rooms request (after the handshake if
- * @greet) gives namespaces; then it ends cleanly at end of file. */
-static void
-raw_finish (Raw      *raw,
-            gboolean  greet)
-{
-  int status = 0;
-
-  g_assert_true (is_our_child (raw->pid));
-  if (greet)
-    raw_hello (raw);
-  raw_assert_rooms (raw, NET);
-
-  g_assert_no_errno (close (raw->sock));
-  raw->sock = -1;
-  g_assert_cmpint (waitpid (raw->pid, &status, 0), ==, raw->pid);
-  g_assert_true (WIFEXITED (status));
-  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
-  g_assert_true (process_gone (raw->pid));
-}
-
 /* ---- new, close, properties --------------------------------------------- */
 
 static void
@@ -689,8 +318,8 @@ test_new (void)
   pid = spacetest_spacer_get_pid (spacer);
   g_assert_cmpint (pid, >, 0);
   g_assert_cmpint (pid, !=, getpid ());
-  g_assert_true (is_our_child (pid));
-  g_assert_cmpint (process_state (pid, NULL), !=, 'Z');
+  g_assert_true (tu_is_our_child (pid));
+  g_assert_cmpint (tu_process_state (pid, NULL), !=, 'Z');
   g_assert_no_errno (kill (pid, 0));
 
   /* in our user and PID namespaces */
@@ -701,11 +330,11 @@ test_new (void)
 
   /* the service holds no more than its socket and the std streams (and
    * its own bookkeeping: a signalfd) */
-  g_assert_cmpuint (count_proc_fds (pid), <=, 5);
+  g_assert_cmpuint (tu_count_proc_fds (pid), <=, 5);
 
   close_spacer (spacer);
   /* reaped: no zombie left */
-  g_assert_true (process_gone (pid));
+  g_assert_true (tu_process_gone (pid));
   g_assert_cmpint (kill (pid, 0), ==, -1);
   g_assert_cmpint (errno, ==, ESRCH);
 
@@ -725,9 +354,9 @@ test_unref_closes (void)
 
   spacer = new_spacer ();
   pid = spacetest_spacer_get_pid (spacer);
-  g_assert_true (is_our_child (pid));
+  g_assert_true (tu_is_our_child (pid));
   g_object_unref (spacer);
-  g_assert_true (process_gone (pid));
+  g_assert_true (tu_process_gone (pid));
 }
 
 static void
@@ -843,39 +472,38 @@ test_properties (void)
 /* A helper that is not a spacer service, or none at all: a clear
  * SPACER_FAILED, nothing left behind. */
 static void
-test_bad_helper_subprocess (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SpacetestSpacer) spacer = NULL;
-  guint n_fds;
-
-  spacetest_test_check_leaks ();
-  n_fds = tu_count_fds ();
-
-  g_setenv ("SPACETEST_SPACER_PATH", "/nonexistent/spacetest-spacer", TRUE);
-  spacer = spacetest_spacer_new (NULL, &error);
-  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED);
-  g_assert_nonnull (strstr (error->message, "/nonexistent/spacetest-spacer"));
-  g_assert_nonnull (strstr (error->message, "SPACETEST_SPACER_PATH"));
-  g_assert_null (spacer);
-  g_clear_error (&error);
-
-  /* exits at once */
-  g_setenv ("SPACETEST_SPACER_PATH", "/bin/true", TRUE);
-  spacer = spacetest_spacer_new (NULL, &error);
-  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED);
-  g_assert_null (spacer);
-  g_test_message ("%s", error->message);
-  g_assert_cmpuint (tu_count_fds (), ==, n_fds);
-  g_print ("bad-helper: checked\n");
-}
-
-static void
 test_bad_helper (void)
 {
   spacetest_test_check_leaks ();
-  g_test_trap_subprocess ("/spacetest/spacer/bad-helper/subprocess", 0,
-                          G_TEST_SUBPROCESS_INHERIT_STDERR);
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(SpacetestSpacer) spacer = NULL;
+      guint n_fds;
+
+      n_fds = tu_count_fds ();
+
+      g_setenv ("SPACETEST_SPACER_PATH", "/nonexistent/spacetest-spacer", TRUE);
+      spacer = spacetest_spacer_new (NULL, &error);
+      g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED);
+      g_assert_nonnull (strstr (error->message,
+                                "/nonexistent/spacetest-spacer"));
+      g_assert_nonnull (strstr (error->message, "SPACETEST_SPACER_PATH"));
+      g_assert_null (spacer);
+      g_clear_error (&error);
+
+      /* exits at once */
+      g_setenv ("SPACETEST_SPACER_PATH", "/bin/true", TRUE);
+      spacer = spacetest_spacer_new (NULL, &error);
+      g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED);
+      g_assert_null (spacer);
+      g_test_message ("%s", error->message);
+      g_assert_cmpuint (tu_count_fds (), ==, n_fds);
+      g_print ("bad-helper: checked\n");
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
   g_test_trap_assert_passed ();
   g_test_trap_assert_stdout ("*bad-helper: checked*");
 }
@@ -900,8 +528,8 @@ check_subspace (SpacetestSpacer        *sub,
   /* visible in our PID namespace, alive */
   g_assert_cmpint (pid, >, 0);
   g_assert_no_errno (kill (pid, 0));
-  g_assert_cmpint (process_state (pid, NULL), !=, 'Z');
-  g_assert_false (is_our_child (pid));   /* its service's child */
+  g_assert_cmpint (tu_process_state (pid, NULL), !=, 'Z');
+  g_assert_false (tu_is_our_child (pid));   /* its service's child */
 
   levels = nspids (pid);
   g_assert_cmpint (atoi (levels[0]), ==, pid);
@@ -1306,36 +934,33 @@ test_async_pending (void)
  * request fails (CLOSED), nothing crashes or leaks. In a subprocess, as a
  * failure here may be a critical warning, which is fatal. */
 static void
-test_async_close_pending_subprocess (void)
-{
-  g_autoptr(SpacetestSpacer) spacer = NULL;
-  g_autoptr(GPtrArray) result = NULL;
-  g_autoptr(GError) error = NULL;
-  g_auto(AsyncWait) wait = { 0, };
-  GPid pid;
-
-  spacetest_test_check_leaks ();
-
-  spacer = new_spacer ();
-  pid = spacetest_spacer_get_pid (spacer);
-  async_wait_init (&wait);
-  spacetest_spacer_rooms_async (spacer, NET, NULL, async_wait_done, &wait);
-  close_spacer (spacer);
-  g_assert_true (process_gone (pid));
-
-  async_wait_run (&wait);
-  result = spacetest_spacer_rooms_finish (spacer, wait.result, &error);
-  g_assert_null (result);
-  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_CLOSED);
-  g_print ("close-pending: checked\n");
-}
-
-static void
 test_async_close_pending (void)
 {
   spacetest_test_check_leaks ();
-  trap_expect_pass ("/spacetest/spacer/async/close-pending/subprocess",
-                    "spacetest_spacer_close() while an asynchronous request is "
+  if (g_test_subprocess ())
+    {
+      g_autoptr(SpacetestSpacer) spacer = NULL;
+      g_autoptr(GPtrArray) result = NULL;
+      g_autoptr(GError) error = NULL;
+      g_auto(AsyncWait) wait = { 0, };
+      GPid pid;
+
+      spacer = new_spacer ();
+      pid = spacetest_spacer_get_pid (spacer);
+      async_wait_init (&wait);
+      spacetest_spacer_rooms_async (spacer, NET, NULL, async_wait_done, &wait);
+      close_spacer (spacer);
+      g_assert_true (tu_process_gone (pid));
+
+      async_wait_run (&wait);
+      result = spacetest_spacer_rooms_finish (spacer, wait.result, &error);
+      g_assert_null (result);
+      g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_CLOSED);
+      g_print ("close-pending: checked\n");
+      return;
+    }
+
+  tu_trap_expect_pass ("spacetest_spacer_close() while an asynchronous request is "
                     "outstanding");
 }
 
@@ -1475,7 +1100,7 @@ test_timeout (void)
   close_spacer (spacer);
   elapsed_ms = (g_get_monotonic_time () - start) / 1000;
   g_assert_cmpint (elapsed_ms, <, 2500);
-  g_assert_true (process_gone (pid));
+  g_assert_true (tu_process_gone (pid));
 }
 
 /* ---- bad requests ------------------------------------------------------- */
@@ -1627,13 +1252,13 @@ check_unprivileged_subspace (SpacetestSpacer *spacer)
   assert_ns_equal (owner, spacetest_spacer_get_user_namespace (sub));
 }
 
-/* All capabilities gone, as the brief asks: the root service can make no
- * rooms. The kernel allows a new user namespace that maps uid 0 of its
- * parent only with CAP_SETFCAP (since Linux 5.12), so root without any
- * capability cannot make a subspace that maps it to root; an ordinary
- * user (the root lane can become one) can. */
+/* All capabilities gone: the root service can make no rooms. The kernel
+ * allows a new user namespace that maps uid 0 of its parent only with
+ * CAP_SETFCAP (since Linux 5.12), so root without any capability cannot
+ * make a subspace that maps it to root; an ordinary user (the root lane
+ * can become one) can. */
 static void
-test_unprivileged_subprocess (void)
+unprivileged_no_caps (void)
 {
   g_autoptr(SpacetestSpacer) spacer = NULL;
 
@@ -1664,7 +1289,7 @@ test_unprivileged_subprocess (void)
  * has it too): no rooms from the root service, but a USER|PID subspace
  * that makes rooms. */
 static void
-test_unprivileged_setfcap_subprocess (void)
+unprivileged_setfcap (void)
 {
   g_autoptr(SpacetestSpacer) spacer = NULL;
 
@@ -1679,12 +1304,10 @@ test_unprivileged_setfcap_subprocess (void)
   g_print ("unprivileged-setfcap: checked\n");
 }
 
-#define NOBODY 65534
-
 /* An ordinary user (the root lane can become one): no rooms from the root
  * service, but subspaces that make rooms. */
 static void
-test_unprivileged_user_subprocess (void)
+unprivileged_user (void)
 {
   g_autoptr(SpacetestSpacer) spacer = NULL;
 
@@ -1701,7 +1324,22 @@ test_unprivileged_user_subprocess (void)
   g_print ("unprivileged-user: checked\n");
 }
 
-/* Runs the trap child of the test @name with the spacer helper @helper
+/* The unprivileged tests: each runs @child as its trap child, which
+ * prints "NAME: checked" at its end. */
+typedef struct
+{
+  const char *name;
+  void (*child) (void);
+} Unprivileged;
+
+static const Unprivileged unprivileged_cases[] = {
+  { "unprivileged", unprivileged_no_caps },
+  { "unprivileged-setfcap", unprivileged_setfcap },
+  { "unprivileged-user", unprivileged_user },
+};
+
+/* Runs the current test's trap child, that of the test @name, with the
+ * spacer helper @helper
  * (NULL: the installed one). The child starts the helper as nobody
  * ("unprivileged-user") or as root without capabilities, who may not
  * reach it in the build tree: a checkout in a directory only its owner
@@ -1717,8 +1355,6 @@ run_unprivileged (const char *name,
                   const char *helper,
                   gboolean   *copied)
 {
-  g_autofree char *path =
-    g_strdup_printf ("/spacetest/spacer/%s/subprocess", name);
   g_autofree char *marker = g_strdup_printf ("*%s: checked*", name);
   gboolean as_user = g_str_equal (name, "unprivileged-user");
   g_autofree char *reachable = NULL;
@@ -1751,7 +1387,7 @@ run_unprivileged (const char *name,
   set_env = reachable != NULL && g_strcmp0 (reachable, saved) != 0;
   if (set_env)
     g_setenv ("SPACETEST_SPACER_PATH", reachable, TRUE);
-  g_test_trap_subprocess (path, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
   if (set_env && saved != NULL)
     g_setenv ("SPACETEST_SPACER_PATH", saved, TRUE);
   else if (set_env)
@@ -1768,16 +1404,23 @@ run_unprivileged (const char *name,
 static void
 test_unprivileged (gconstpointer data)
 {
-  const char *name = data;
+  const Unprivileged *unprivileged = data;
   gboolean copied;
 
+  if (g_test_subprocess ())
+    {
+      unprivileged->child ();
+      return;
+    }
+
   spacetest_test_check_leaks ();
-  if (g_str_equal (name, "unprivileged-user") && !tu_uid_is_mapped (NOBODY))
+  if (unprivileged->child == unprivileged_user && !tu_uid_is_mapped (NOBODY))
     {
       g_test_skip ("no ordinary user in this user namespace");
       return;
     }
-  run_unprivileged (name, g_getenv ("SPACETEST_SPACER_PATH"), &copied);
+  run_unprivileged (unprivileged->name, g_getenv ("SPACETEST_SPACER_PATH"),
+                    &copied);
 }
 
 /* A regression test: the helper in a directory only its owner
@@ -1796,6 +1439,12 @@ test_unprivileged_closed_dir (void)
   g_autofree char *why = NULL;
   gboolean copied = FALSE;
   gsize len = 0;
+
+  if (g_test_subprocess ())
+    {
+      unprivileged_user ();
+      return;
+    }
 
   spacetest_test_check_leaks ();
   if (!tu_uid_is_mapped (NOBODY))
@@ -1879,7 +1528,7 @@ check_killed (SpacetestSpacer *spacer,
   if (our_child)
     {
       /* reaped already, and the error says how it ended */
-      g_assert_true (process_gone (pid));
+      g_assert_true (tu_process_gone (pid));
       g_assert_nonnull (strstr (error->message, "signal 9"));
     }
   close_spacer (spacer);
@@ -1938,7 +1587,7 @@ test_killed_async (void)
   g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED);
   g_assert_null (result);
   close_spacer (spacer);
-  g_assert_true (process_gone (pid));
+  g_assert_true (tu_process_gone (pid));
 }
 
 /* ---- a client that is killed -------------------------------------------- */
@@ -1960,548 +1609,105 @@ test_victim (void)
 }
 
 static void
-test_client_killed_subprocess (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *exe = g_file_read_link ("/proc/self/exe", &error);
-  g_autoptr(GString) out = g_string_new (NULL);
-  g_auto(GStrv) envp = g_get_environ ();
-  const char *argv[] = { NULL, "-p", "/spacetest/spacer/client-killed/victim", NULL };
-  const char *line;
-  int out_fd = -1, status = 0;
-  int helper_pids[2] = { 0, 0 }, pidfds[2];
-  GPid victim;
-  gint64 start;
-
-  spacetest_test_check_leaks ();
-
-  /* Orphans come to this process, so it can reap them (rather than an
-   * init that might not). */
-  g_assert_no_errno (prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
-
-  g_assert_no_error (error);
-  argv[0] = exe;
-  envp = g_environ_setenv (envp, VICTIM_ENV, "1", TRUE);
-  g_spawn_async_with_pipes (NULL, (char **) argv, envp, G_SPAWN_DO_NOT_REAP_CHILD,
-                            NULL, NULL, &victim, NULL, &out_fd, NULL, &error);
-  g_assert_no_error (error);
-
-  /* its helpers hold the pipe too: read until the pids are there */
-  while ((line = strstr (out->str, "\npids: ")) == NULL || strchr (line + 1, '\n') == NULL)
-    {
-      struct pollfd pfd = { out_fd, POLLIN, 0 };
-      char buf[256];
-      gssize n;
-
-      g_assert_cmpint (poll (&pfd, 1, 10000), ==, 1);
-      n = read (out_fd, buf, sizeof buf);
-      g_assert_cmpint (n, >, 0);
-      g_string_append_len (out, buf, n);
-    }
-  g_assert_cmpint (sscanf (line, "\npids: %d %d", &helper_pids[0], &helper_pids[1]), ==, 2);
-
-  for (int i = 0; i < 2; i++)
-    {
-      pidfds[i] = pidfd_open (helper_pids[i]);
-      g_assert_cmpint (pidfds[i], >=, 0);
-    }
-  /* the service is the victim's child; the sub service the service's */
-  {
-    pid_t ppid = 0;
-
-    g_assert_cmpint (process_state (helper_pids[0], &ppid), !=, 0);
-    g_assert_cmpint (ppid, ==, victim);
-    g_assert_cmpint (process_state (helper_pids[1], &ppid), !=, 0);
-    g_assert_cmpint (ppid, ==, helper_pids[0]);
-  }
-
-  g_assert_no_errno (kill (victim, SIGKILL));
-  start = g_get_monotonic_time ();
-  g_assert_cmpint (waitpid (victim, &status, 0), ==, victim);
-  g_assert_true (WIFSIGNALED (status));
-
-  for (int i = 0; i < 2; i++)
-    {
-      gint64 left = 2000 - (g_get_monotonic_time () - start) / 1000;
-      struct pollfd pfd = { pidfds[i], POLLIN, 0 };
-
-      g_assert_cmpint (poll (&pfd, 1, MAX (left, 0)), ==, 1);
-      g_test_message ("helper %d ended after %" G_GINT64_FORMAT " ms", helper_pids[i],
-                      (g_get_monotonic_time () - start) / 1000);
-    }
-
-  /* reap whatever came to us (the services and orphans of theirs) */
-  for (int i = 0; i < 2; i++)
-    g_assert_no_errno (close (pidfds[i]));
-  {
-    gint64 deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
-
-    while (!process_gone (helper_pids[0]) || !process_gone (helper_pids[1]))
-      {
-        while (waitpid (-1, NULL, WNOHANG) > 0)
-          ;
-        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-        g_usleep (1000);
-      }
-  }
-  g_assert_no_errno (close (out_fd));
-  g_print ("client-killed: checked\n");
-}
-
-static void
 test_client_killed (void)
 {
   spacetest_test_check_leaks ();
-  g_test_trap_subprocess ("/spacetest/spacer/client-killed/subprocess", 0,
-                          G_TEST_SUBPROCESS_INHERIT_STDERR);
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *exe = g_file_read_link ("/proc/self/exe", &error);
+      g_autoptr(GString) out = g_string_new (NULL);
+      g_auto(GStrv) envp = g_get_environ ();
+      const char *argv[] = {
+        NULL, "-p", "/spacetest/spacer/client-killed/victim", NULL
+      };
+      const char *line;
+      int out_fd = -1, status = 0;
+      int helper_pids[2] = { 0, 0 }, pidfds[2];
+      GPid victim;
+      gint64 start;
+
+      /* Orphans come to this process, so it can reap them (rather than an
+       * init that might not). */
+      g_assert_no_errno (prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
+
+      g_assert_no_error (error);
+      argv[0] = exe;
+      envp = g_environ_setenv (envp, VICTIM_ENV, "1", TRUE);
+      g_spawn_async_with_pipes (NULL, (char **) argv, envp,
+                                G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                &victim, NULL, &out_fd, NULL, &error);
+      g_assert_no_error (error);
+
+      /* its helpers hold the pipe too: read until the pids are there */
+      while ((line = strstr (out->str, "\npids: ")) == NULL ||
+             strchr (line + 1, '\n') == NULL)
+        {
+          struct pollfd pfd = { out_fd, POLLIN, 0 };
+          char buf[256];
+          gssize n;
+
+          g_assert_cmpint (poll (&pfd, 1, 10000), ==, 1);
+          n = read (out_fd, buf, sizeof buf);
+          g_assert_cmpint (n, >, 0);
+          g_string_append_len (out, buf, n);
+        }
+      g_assert_cmpint (sscanf (line, "\npids: %d %d", &helper_pids[0],
+                               &helper_pids[1]), ==, 2);
+
+      for (int i = 0; i < 2; i++)
+        {
+          pidfds[i] = tu_pidfd_open (helper_pids[i]);
+          g_assert_cmpint (pidfds[i], >=, 0);
+        }
+      /* the service is the victim's child; the sub service the service's */
+      {
+        pid_t ppid = 0;
+
+        g_assert_cmpint (tu_process_state (helper_pids[0], &ppid), !=, 0);
+        g_assert_cmpint (ppid, ==, victim);
+        g_assert_cmpint (tu_process_state (helper_pids[1], &ppid), !=, 0);
+        g_assert_cmpint (ppid, ==, helper_pids[0]);
+      }
+
+      g_assert_no_errno (kill (victim, SIGKILL));
+      start = g_get_monotonic_time ();
+      g_assert_cmpint (waitpid (victim, &status, 0), ==, victim);
+      g_assert_true (WIFSIGNALED (status));
+
+      for (int i = 0; i < 2; i++)
+        {
+          gint64 left = 2000 - (g_get_monotonic_time () - start) / 1000;
+          struct pollfd pfd = { pidfds[i], POLLIN, 0 };
+
+          g_assert_cmpint (poll (&pfd, 1, MAX (left, 0)), ==, 1);
+          g_test_message ("helper %d ended after %" G_GINT64_FORMAT " ms",
+                          helper_pids[i],
+                          (g_get_monotonic_time () - start) / 1000);
+        }
+
+      /* reap whatever came to us (the services and orphans of theirs) */
+      for (int i = 0; i < 2; i++)
+        g_assert_no_errno (close (pidfds[i]));
+      {
+        gint64 deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+
+        while (!tu_process_gone (helper_pids[0]) || !tu_process_gone (helper_pids[1]))
+          {
+            while (waitpid (-1, NULL, WNOHANG) > 0)
+              ;
+            g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+            g_usleep (1000);
+          }
+      }
+      g_assert_no_errno (close (out_fd));
+      g_print ("client-killed: checked\n");
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
   g_test_trap_assert_passed ();
   g_test_trap_assert_stdout ("*client-killed: checked*");
-}
-
-/* ---- malformed input, straight to the service --------------------------- */
-
-static void
-test_wire_valid (void)
-{
-  Raw raw;
-
-  spacetest_test_check_leaks ();
-
-  raw_start (&raw);
-  raw_hello (&raw);
-  /* all six in one datagram */
-  raw_assert_rooms (&raw, ROOM_TYPES);
-  raw_finish (&raw, FALSE);
-}
-
-static void
-test_wire_subspace (void)
-{
-  g_auto(RawMessage) reply = { 0, };
-  Raw raw;
-  guint32 serial;
-  gint32 socket_h = -1, pidfd_h = -1, user_h = -1, pid_h = -1;
-
-  spacetest_test_check_leaks ();
-
-  raw_start (&raw);
-  raw_hello (&raw);
-  serial = raw_request (&raw, "subspace", types_params (USER | PID), NULL, 0);
-  raw_recv_reply (&raw, serial, &reply);
-  g_assert_cmpstr (reply.name, ==, "ok");
-  g_assert_cmpuint (reply.fds->len, ==, 4);
-  g_assert_true (g_variant_lookup (reply.params, "socket", "h", &socket_h));
-  g_assert_true (g_variant_lookup (reply.params, "pidfd", "h", &pidfd_h));
-  g_assert_true (g_variant_lookup (reply.params, "user", "h", &user_h));
-  g_assert_true (g_variant_lookup (reply.params, "pid", "h", &pid_h));
-  raw_message_clear (&reply);
-  raw_finish (&raw, FALSE);
-}
-
-static void
-test_wire_garbage (void)
-{
-  static const guint8 garbage[] = {
-    0xff, 0xfe, 0x00, 0x13, 0x37, 0x42, 0x00, 0x00, 0x99, 0x88, 0x77, 0x66,
-    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0xde, 0xad, 0xbe, 0xef,
-  };
-  Raw raw;
-
-  spacetest_test_check_leaks ();
-
-  raw_start (&raw);
-  for (int greeted = 0; greeted < 2; greeted++)
-    {
-      g_auto(RawMessage) reply = { 0, };
-
-      raw_send_bytes (&raw, garbage, sizeof garbage, NULL, 0);
-      raw_recv_reply (&raw, 0, &reply);
-      assert_raw_error (&reply, SPACETEST_ERROR_PROTOCOL);
-      if (!greeted)
-        raw_hello (&raw);
-    }
-  raw_finish (&raw, FALSE);
-}
-
-static void
-test_wire_wrong_type (void)
-{
-  GVariant *wrong[] = {
-    g_variant_new ("(s)", "hello"),
-    g_variant_new ("(uu)", 1, 2),
-    g_variant_new ("(usa{ss})", 7, "hello", NULL),
-    g_variant_new ("s", "rooms"),
-  };
-  Raw raw;
-
-  spacetest_test_check_leaks ();
-
-  raw_start (&raw);
-  for (gsize i = 0; i < G_N_ELEMENTS (wrong); i++)
-    {
-      g_auto(RawMessage) reply = { 0, };
-
-      raw_send_variant (&raw, wrong[i], NULL, 0);
-      raw_recv_reply (&raw, 0, &reply);
-      assert_raw_error (&reply, SPACETEST_ERROR_PROTOCOL);
-    }
-  raw_finish (&raw, TRUE);
-}
-
-static void
-test_wire_before_hello (void)
-{
-  static const char * const names[] = { "rooms", "subspace", "frobnicate", "ok" };
-  Raw raw;
-
-  spacetest_test_check_leaks ();
-
-  raw_start (&raw);
-  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
-    {
-      g_auto(RawMessage) reply = { 0, };
-      guint32 serial = raw_request (&raw, names[i], types_params (NET), NULL, 0);
-
-      raw_recv_reply (&raw, serial, &reply);
-      assert_raw_error (&reply, SPACETEST_ERROR_PROTOCOL);
-    }
-  raw_finish (&raw, TRUE);
-}
-
-static void
-test_wire_version (void)
-{
-  GVariant *bad[] = {
-    version_params (0),
-    version_params (2),
-    version_params (G_MAXUINT32),
-    g_variant_new ("a{sv}", NULL),
-    NULL,   /* version as a string */
-  };
-  Raw raw;
-
-  spacetest_test_check_leaks ();
-
-  {
-    GVariantDict dict;
-
-    g_variant_dict_init (&dict, NULL);
-    g_variant_dict_insert (&dict, "version", "s", "1");
-    bad[4] = g_variant_dict_end (&dict);
-  }
-
-  raw_start (&raw);
-  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
-    {
-      g_auto(RawMessage) reply = { 0, };
-      guint32 serial = raw_request (&raw, "hello", bad[i], NULL, 0);
-
-      raw_recv_reply (&raw, serial, &reply);
-      assert_raw_error (&reply, SPACETEST_ERROR_PROTOCOL);
-    }
-  raw_finish (&raw, TRUE);
-
-  /* a second hello after a good one is fine too */
-  raw_start (&raw);
-  raw_hello (&raw);
-  raw_hello (&raw);
-  raw_finish (&raw, FALSE);
-}
-
-static void
-test_wire_unknown (void)
-{
-  static const char * const names[] = { "frobnicate", "", "ok", "error", "Rooms" };
-  Raw raw;
-
-  spacetest_test_check_leaks ();
-
-  raw_start (&raw);
-  raw_hello (&raw);
-  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
-    {
-      g_auto(RawMessage) reply = { 0, };
-      guint32 serial = raw_request (&raw, names[i], NULL, NULL, 0);
-
-      raw_recv_reply (&raw, serial, &reply);
-      g_assert_cmpstr (reply.name, ==, "error");
-      assert_raw_error (&reply, SPACETEST_ERROR_PROTOCOL);
-    }
-  raw_finish (&raw, FALSE);
-}
-
-static void
-test_wire_types (void)
-{
-  struct {
-    const char *name;
-    GVariant *params;
-    int code;
-  } cases[] = {
-    { "rooms", types_params (NET | USER), SPACETEST_ERROR_INVALID_ARGUMENT },
-    { "rooms", types_params (PID), SPACETEST_ERROR_INVALID_ARGUMENT },
-    { "rooms", types_params (0), SPACETEST_ERROR_INVALID_ARGUMENT },
-    { "rooms", types_params (0xffffffffu), SPACETEST_ERROR_INVALID_ARGUMENT },
-    { "rooms", types_params (1u << 0), SPACETEST_ERROR_INVALID_ARGUMENT },
-    { "subspace", types_params (NET), SPACETEST_ERROR_INVALID_ARGUMENT },
-    { "subspace", types_params (0), SPACETEST_ERROR_INVALID_ARGUMENT },
-    { "subspace", types_params (USER | PID | NET), SPACETEST_ERROR_INVALID_ARGUMENT },
-    { "rooms", NULL, SPACETEST_ERROR_PROTOCOL },        /* no types */
-    { "subspace", NULL, SPACETEST_ERROR_PROTOCOL },
-    { "rooms", NULL, SPACETEST_ERROR_PROTOCOL },        /* types of the wrong type */
-  };
-  Raw raw;
-
-  spacetest_test_check_leaks ();
-
-  {
-    GVariantDict dict;
-
-    g_variant_dict_init (&dict, NULL);
-    g_variant_dict_insert (&dict, "types", "s", "net");
-    cases[G_N_ELEMENTS (cases) - 1].params = g_variant_dict_end (&dict);
-  }
-
-  raw_start (&raw);
-  raw_hello (&raw);
-  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_auto(RawMessage) reply = { 0, };
-      guint32 serial = raw_request (&raw, cases[i].name, cases[i].params, NULL, 0);
-
-      raw_recv_reply (&raw, serial, &reply);
-      assert_raw_error (&reply, cases[i].code);
-    }
-  raw_finish (&raw, FALSE);
-}
-
-/* Requests carrying file descriptors: refused, and the service does not
- * keep them. */
-static void
-test_wire_fds (void)
-{
-  static const guint counts[] = { 1, 3, 8, 9, 16 };
-  Raw raw;
-  int fds[16];
-  guint service_fds;
-
-  spacetest_test_check_leaks ();
-
-  for (gsize i = 0; i < G_N_ELEMENTS (fds); i++)
-    {
-      fds[i] = open ("/dev/null", O_RDONLY | O_CLOEXEC);
-      g_assert_cmpint (fds[i], >=, 0);
-    }
-
-  raw_start (&raw);
-  raw_hello (&raw);
-  service_fds = count_proc_fds (raw.pid);
-
-  for (gsize i = 0; i < G_N_ELEMENTS (counts); i++)
-    {
-      g_auto(RawMessage) reply = { 0, };
-      g_auto(RawMessage) reply2 = { 0, };
-      guint32 serial;
-
-      /* a valid request with fds */
-      serial = raw_request (&raw, "rooms", types_params (NET), fds, counts[i]);
-      raw_recv (&raw, &reply);
-      /* over the service's limit, it cannot tell which request it was */
-      g_assert_true (reply.serial == serial || (counts[i] > 8 && reply.serial == 0));
-      assert_raw_error (&reply, SPACETEST_ERROR_PROTOCOL);
-      g_assert_cmpuint (count_proc_fds (raw.pid), ==, service_fds);
-
-      /* garbage with fds */
-      raw_send_bytes (&raw, "\xff\xff\xff", 3, fds, counts[i]);
-      raw_recv_reply (&raw, 0, &reply2);
-      assert_raw_error (&reply2, SPACETEST_ERROR_PROTOCOL);
-      g_assert_cmpuint (count_proc_fds (raw.pid), ==, service_fds);
-    }
-
-  /* fds without any data */
-  {
-    g_auto(RawMessage) reply = { 0, };
-
-    raw_send_bytes (&raw, "", 0, fds, 2);
-    raw_recv_reply (&raw, 0, &reply);
-    assert_raw_error (&reply, SPACETEST_ERROR_PROTOCOL);
-    g_assert_cmpuint (count_proc_fds (raw.pid), ==, service_fds);
-  }
-
-  for (gsize i = 0; i < G_N_ELEMENTS (fds); i++)
-    g_assert_no_errno (close (fds[i]));
-  raw_finish (&raw, FALSE);
-}
-
-static void
-test_wire_too_large (void)
-{
-  g_auto(RawMessage) reply = { 0, };
-  g_autofree char *big = g_malloc0 (6000);
-  Raw raw;
-
-  spacetest_test_check_leaks ();
-
-  memset (big, 'x', 5999);
-  raw_start (&raw);
-  raw_hello (&raw);
-  raw_send_variant (&raw, g_variant_new ("(usa{sv})", 5, big, NULL), NULL, 0);
-  raw_recv_reply (&raw, 0, &reply);
-  assert_raw_error (&reply, SPACETEST_ERROR_PROTOCOL);
-  raw_finish (&raw, FALSE);
-}
-
-/* An empty datagram is not the end of the connection: a SOCK_SEQPACKET
- * peer can send one (recvmsg() returns 0 for it as for end of file; poll()
- * tells them apart). The service should answer it, or ignore it, and keep
- * serving. */
-static void
-test_wire_empty_subprocess (void)
-{
-  Raw raw;
-  guint32 serial;
-
-  spacetest_test_check_leaks ();
-
-  raw_start (&raw);
-  raw_hello (&raw);
-  raw_send_bytes (&raw, "", 0, NULL, 0);
-  serial = raw_request (&raw, "hello", version_params (1), NULL, 0);
-
-  for (;;)
-    {
-      g_auto(RawMessage) reply = { 0, };
-
-      if (!raw_recv (&raw, &reply))
-        g_error ("the service (pid %d) took an empty datagram for the end of "
-                 "the connection and quit", (int) raw.pid);
-      if (reply.serial == serial)
-        {
-          g_assert_cmpstr (reply.name, ==, "ok");
-          break;
-        }
-      g_assert_cmpuint (reply.serial, ==, 0);
-      assert_raw_error (&reply, SPACETEST_ERROR_PROTOCOL);
-    }
-  raw_finish (&raw, FALSE);
-  g_print ("empty: checked\n");
-}
-
-static void
-test_wire_empty (void)
-{
-  spacetest_test_check_leaks ();
-  trap_expect_pass ("/spacetest/spacer/wire/empty/subprocess",
-                    "an empty datagram to the service");
-}
-
-/* The service ends at end of file, also before the handshake. */
-static void
-test_wire_eof (void)
-{
-  Raw raw;
-  int status = 0;
-
-  spacetest_test_check_leaks ();
-
-  raw_start (&raw);
-  g_assert_no_errno (close (raw.sock));
-  g_assert_cmpint (waitpid (raw.pid, &status, 0), ==, raw.pid);
-  g_assert_true (WIFEXITED (status));
-  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
-}
-
-/* A service made by a subspace request ends with the service that made
- * it, also when that one ends right after the reply: here it ends at end
- * of file (sent with the request) while we hold the new service's socket
- * (so that only its parent's death can end it). Several rounds, as this is a race between
- * the new service's PR_SET_PDEATHSIG and its parent's exit. */
-static void
-test_wire_eof_subspace_subprocess (void)
-{
-  spacetest_test_check_leaks ();
-
-  /* the new service, orphaned, comes to us (and we reap it) */
-  g_assert_no_errno (prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
-
-  for (int round = 0; round < 10; round++)
-    {
-      g_auto(RawMessage) reply = { 0, };
-      g_autofree char *path = NULL;
-      g_autofree char *info = NULL;
-      const char *line;
-      struct pollfd pfd = { -1, POLLIN, 0 };
-      gint32 pidfd_h = -1;
-      guint32 serial;
-      int status = 0;
-      pid_t sub_pid;
-      Raw raw;
-
-      raw_start (&raw);
-      raw_hello (&raw);
-      serial = raw_request (&raw, "subspace", types_params (USER | PID), NULL, 0);
-      /* end of file right after the request: the service ends as soon as
-       * it has sent the reply */
-      g_assert_no_errno (shutdown (raw.sock, SHUT_WR));
-      raw_recv_reply (&raw, serial, &reply);
-      g_assert_cmpstr (reply.name, ==, "ok");
-      g_assert_true (g_variant_lookup (reply.params, "pidfd", "h", &pidfd_h));
-      pfd.fd = g_array_index (reply.fds, int, pidfd_h);
-
-      path = g_strdup_printf ("/proc/self/fdinfo/%d", pfd.fd);
-      g_assert_true (g_file_get_contents (path, &info, NULL, NULL));
-      line = strstr (info, "\nPid:");
-      g_assert_nonnull (line);
-      sub_pid = atoi (line + strlen ("\nPid:"));
-      g_assert_no_errno (close (raw.sock));
-      if (sub_pid == -1)
-        {
-          /* already ended and reaped by its parent service on its way
-           * out: nothing outlived it */
-          g_assert_cmpint (waitpid (raw.pid, &status, 0), ==, raw.pid);
-          raw_message_clear (&reply);
-          continue;
-        }
-      g_assert_cmpint (sub_pid, >, 0);
-
-      g_assert_cmpint (waitpid (raw.pid, &status, 0), ==, raw.pid);
-      g_assert_true (WIFEXITED (status));
-      g_assert_cmpint (WEXITSTATUS (status), ==, 0);
-
-      if (poll (&pfd, 1, 2000) != 1)
-        {
-          pid_t ppid = 0;
-          char state = process_state (sub_pid, &ppid);
-
-          /* let it go (it ends at end of file), then fail */
-          raw_message_clear (&reply);
-          g_assert_cmpint (waitpid (sub_pid, &status, 0), ==, sub_pid);
-          g_error ("round %d: the sub service (pid %d) outlived the service "
-                   "that made it (state %c, now a child of %d)", round,
-                   (int) sub_pid, state, (int) ppid);
-        }
-      /* Ended with its parent: the parent service kills and reaps it on
-       * its way out (then it is not ours to reap), or PR_SET_PDEATHSIG
-       * killed it and it came to us. */
-      if (waitpid (sub_pid, &status, 0) == sub_pid)
-        {
-          g_assert_true (WIFSIGNALED (status));
-          g_assert_cmpint (WTERMSIG (status), ==, SIGKILL);
-        }
-      else
-        g_assert_cmpint (errno, ==, ECHILD);
-      raw_message_clear (&reply);
-    }
-  g_print ("eof-subspace: checked\n");
-}
-
-static void
-test_wire_eof_subspace (void)
-{
-  spacetest_test_check_leaks ();
-  trap_expect_pass ("/spacetest/spacer/wire/eof/subspace/subprocess",
-                    "a PID subspace service outlives its parent service "
-                    "(PR_SET_PDEATHSIG set after the parent ended)");
 }
 
 /* ---- threads ------------------------------------------------------------ */
@@ -2528,8 +1734,8 @@ test_thread_ended (void)
   g_assert_cmpuint (tu_wait_new_threads_gone (threads, 2000), ==, 0);
   pid = spacetest_spacer_get_pid (spacer);
   g_usleep (50 * 1000);
-  g_assert_true (is_our_child (pid));
-  g_assert_cmpint (process_state (pid, NULL), !=, 'Z');
+  g_assert_true (tu_is_our_child (pid));
+  g_assert_cmpint (tu_process_state (pid, NULL), !=, 'Z');
   assert_spacer_works (spacer);
   sub = subspace (spacer, USER | PID);
   assert_spacer_works (sub);
@@ -2566,417 +1772,51 @@ continue_later (gpointer data)
  * waiting call is woken and ends with CLOSED when close() returns, not
  * at its own timeout; nothing crashes. */
 static void
-test_close_concurrent_subprocess (void)
-{
-  g_autoptr(SpacetestSpacer) spacer = NULL;
-  ConcurrentCall call = { 0, };
-  GThread *thread, *continuer;
-  gint64 start, close_ms;
-  GPid pid;
-
-  spacetest_test_check_leaks ();
-
-  spacer = new_spacer ();
-  pid = spacetest_spacer_get_pid (spacer);
-  spacetest_spacer_set_timeout (spacer, 4000);
-  call.spacer = spacer;
-
-  /* a stopped service does not answer: the thread waits */
-  g_assert_no_errno (kill (pid, SIGSTOP));
-  thread = g_thread_new ("rooms", rooms_thread, &call);
-  g_usleep (200 * 1000);
-
-  /* the service runs again during close(), and ends at end of file */
-  continuer = g_thread_new ("continuer", continue_later, GINT_TO_POINTER (pid));
-  start = g_get_monotonic_time ();
-  close_spacer (spacer);
-  close_ms = (g_get_monotonic_time () - start) / 1000;
-  g_thread_join (thread);
-  g_thread_join (continuer);
-
-  g_test_message ("close() took %" G_GINT64_FORMAT " ms; the waiting call ended "
-                  "after %" G_GINT64_FORMAT " ms: %s", close_ms, call.elapsed_ms,
-                  call.error ? call.error->message : "(no error)");
-  g_assert_error (call.error, SPACETEST_ERROR, SPACETEST_ERROR_CLOSED);
-  g_assert_cmpint (close_ms, <, 2000);
-  g_assert_cmpint (call.elapsed_ms, <, 2500);
-  g_clear_error (&call.error);
-  g_assert_true (process_gone (pid));
-  g_print ("close-concurrent: checked\n");
-}
-
-static void
 test_close_concurrent (void)
 {
   spacetest_test_check_leaks ();
-  trap_expect_pass ("/spacetest/spacer/close-concurrent/subprocess",
-                    "spacetest_spacer_close() on one thread while another waits "
-                    "for a reply");
-}
-
-/* ---- a fake service: how the client copes with a misbehaving one -------- */
-
-/* Set (to a mode) in the environment of this program when it is started
- * as a spacer helper (SPACETEST_SPACER_PATH) by the fake-service tests. */
-#define FAKE_ENV "SPACETEST_SPACER_TEST_FAKE"
-
-static const char * const fake_modes[] = {
-  "rooms-extra-fds",      /* the namespace plus fds nobody asked for: fine */
-  "rooms-stale",          /* a reply to another serial first: discarded */
-  "rooms-too-many-fds",   /* more fds than any reply carries */
-  "rooms-wrong-type",     /* a uts namespace for a net request */
-  "rooms-not-ns",         /* /dev/null for a namespace */
-  "rooms-bad-handle",     /* a handle past the fds */
-  "rooms-negative-handle",
-  "rooms-dup-handle",     /* two namespaces from one fd */
-  "rooms-count",          /* two namespaces for one type */
-  "rooms-no-namespaces",  /* "ok" without the namespaces */
-  "rooms-garbage",        /* not a GVariant */
-  "rooms-too-large",      /* larger than any message may be */
-  "rooms-unknown-reply",  /* neither "ok" nor "error" */
-  "rooms-error-malformed",
-  "rooms-error-foreign",  /* an error of another domain travels as such */
-  "rooms-silent",         /* never answers */
-  "rooms-exit",           /* exits with status 3 */
-  "hello-version",        /* speaks another protocol version */
-  "hello-fds",            /* a handshake reply with fds */
-  "subspace-no-pidfd",
-  "subspace-wrong-user",  /* a net namespace for the user namespace */
-};
-
-static int
-fake_open (const char *path)
-{
-  int fd = open (path, O_RDONLY | O_CLOEXEC);
-
-  if (fd < 0)
-    _exit (90);
-  return fd;
-}
-
-static void
-fake_send (int         sock,
-           GVariant   *message,
-           const int  *fds,
-           guint       n_fds)
-{
-  Raw raw = { sock, 0, 0 };
-
-  raw_send_variant (&raw, message, fds, n_fds);
-}
-
-static GVariant *
-fake_ok (guint32     serial,
-         const char *key,
-         GVariant   *value)
-{
-  GVariantDict dict;
-
-  g_variant_dict_init (&dict, NULL);
-  if (key != NULL)
-    g_variant_dict_insert_value (&dict, key, value);
-  return g_variant_new ("(us@a{sv})", serial, "ok", g_variant_dict_end (&dict));
-}
-
-static GVariant *
-fake_handles (int n, ...)
-{
-  GVariantBuilder builder;
-  va_list args;
-
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("ah"));
-  va_start (args, n);
-  for (int i = 0; i < n; i++)
-    g_variant_builder_add (&builder, "h", va_arg (args, gint32));
-  va_end (args);
-  return g_variant_builder_end (&builder);
-}
-
-static void
-fake_rooms (const char *mode,
-            int         sock,
-            guint32     serial)
-{
-  int fds[12];
-  guint n = 0;
-
-  if (g_str_equal (mode, "rooms-silent"))
-    return;
-  if (g_str_equal (mode, "rooms-exit"))
-    _exit (3);
-
-  if (g_str_equal (mode, "rooms-extra-fds"))
+  if (g_test_subprocess ())
     {
-      fds[n++] = fake_open ("/proc/self/ns/net");
-      fds[n++] = fake_open ("/proc/self/ns/uts");
-      fds[n++] = fake_open ("/dev/null");
-      fake_send (sock, fake_ok (serial, "namespaces", fake_handles (1, 0)), fds, n);
-    }
-  else if (g_str_equal (mode, "rooms-stale"))
-    {
-      fds[n++] = fake_open ("/proc/self/ns/uts");
-      fake_send (sock, fake_ok (serial + 100, "namespaces", fake_handles (1, 0)), fds, n);
-      fake_send (sock, fake_ok (serial - 1, "namespaces", fake_handles (1, 0)), fds, n);
-      close (fds[0]);
-      fds[0] = fake_open ("/proc/self/ns/net");
-      fake_send (sock, fake_ok (serial, "namespaces", fake_handles (1, 0)), fds, n);
-    }
-  else if (g_str_equal (mode, "rooms-too-many-fds"))
-    {
-      for (n = 0; n < 10; n++)
-        fds[n] = fake_open ("/proc/self/ns/net");
-      fake_send (sock, fake_ok (serial, "namespaces", fake_handles (1, 0)), fds, n);
-    }
-  else if (g_str_equal (mode, "rooms-wrong-type"))
-    {
-      fds[n++] = fake_open ("/proc/self/ns/uts");
-      fake_send (sock, fake_ok (serial, "namespaces", fake_handles (1, 0)), fds, n);
-    }
-  else if (g_str_equal (mode, "rooms-not-ns"))
-    {
-      fds[n++] = fake_open ("/dev/null");
-      fake_send (sock, fake_ok (serial, "namespaces", fake_handles (1, 0)), fds, n);
-    }
-  else if (g_str_equal (mode, "rooms-bad-handle"))
-    {
-      fds[n++] = fake_open ("/proc/self/ns/net");
-      fake_send (sock, fake_ok (serial, "namespaces", fake_handles (1, 5)), fds, n);
-    }
-  else if (g_str_equal (mode, "rooms-negative-handle"))
-    {
-      fds[n++] = fake_open ("/proc/self/ns/net");
-      fake_send (sock, fake_ok (serial, "namespaces", fake_handles (1, -1)), fds, n);
-    }
-  else if (g_str_equal (mode, "rooms-dup-handle"))
-    {
-      /* the client asks for net+uts */
-      fds[n++] = fake_open ("/proc/self/ns/net");
-      fds[n++] = fake_open ("/proc/self/ns/uts");
-      fake_send (sock, fake_ok (serial, "namespaces", fake_handles (2, 0, 0)), fds, n);
-    }
-  else if (g_str_equal (mode, "rooms-count"))
-    {
-      fds[n++] = fake_open ("/proc/self/ns/net");
-      fds[n++] = fake_open ("/proc/self/ns/net");
-      fake_send (sock, fake_ok (serial, "namespaces", fake_handles (2, 0, 1)), fds, n);
-    }
-  else if (g_str_equal (mode, "rooms-no-namespaces"))
-    {
-      fds[n++] = fake_open ("/proc/self/ns/net");
-      fake_send (sock, fake_ok (serial, NULL, NULL), fds, n);
-    }
-  else if (g_str_equal (mode, "rooms-garbage"))
-    {
-      Raw raw = { sock, 0, 0 };
+      g_autoptr(SpacetestSpacer) spacer = NULL;
+      ConcurrentCall call = { 0, };
+      GThread *thread, *continuer;
+      gint64 start, close_ms;
+      GPid pid;
 
-      fds[n++] = fake_open ("/proc/self/ns/net");
-      raw_send_bytes (&raw, "\x01\x02\x03\xff\xfe", 5, fds, n);
-    }
-  else if (g_str_equal (mode, "rooms-too-large"))
-    {
-      g_autofree char *big = g_malloc0 (6000);
+      spacer = new_spacer ();
+      pid = spacetest_spacer_get_pid (spacer);
+      spacetest_spacer_set_timeout (spacer, 4000);
+      call.spacer = spacer;
 
-      memset (big, 'x', 5999);
-      fds[n++] = fake_open ("/proc/self/ns/net");
-      fake_send (sock, fake_ok (serial, "padding", g_variant_new_string (big)), fds, n);
-    }
-  else if (g_str_equal (mode, "rooms-unknown-reply"))
-    {
-      fds[n++] = fake_open ("/proc/self/ns/net");
-      fake_send (sock, g_variant_new ("(usa{sv})", serial, "frob", NULL), fds, n);
-    }
-  else if (g_str_equal (mode, "rooms-error-malformed"))
-    {
-      fds[n++] = fake_open ("/proc/self/ns/net");
-      fake_send (sock, g_variant_new ("(usa{sv})", serial, "error", NULL), fds, n);
-    }
-  else if (g_str_equal (mode, "rooms-error-foreign"))
-    {
-      GVariantDict dict;
+      /* a stopped service does not answer: the thread waits */
+      g_assert_no_errno (kill (pid, SIGSTOP));
+      thread = g_thread_new ("rooms", rooms_thread, &call);
+      g_usleep (200 * 1000);
 
-      g_variant_dict_init (&dict, NULL);
-      g_variant_dict_insert (&dict, "domain", "s", g_quark_to_string (G_IO_ERROR));
-      g_variant_dict_insert (&dict, "code", "i", (gint32) G_IO_ERROR_NOT_FOUND);
-      g_variant_dict_insert (&dict, "message", "s", "fake: not found");
-      fake_send (sock, g_variant_new ("(us@a{sv})", serial, "error",
-                                      g_variant_dict_end (&dict)), NULL, 0);
-    }
-  else
-    _exit (91);
+      /* the service runs again during close(), and ends at end of file */
+      continuer = g_thread_new ("continuer", continue_later,
+                                GINT_TO_POINTER (pid));
+      start = g_get_monotonic_time ();
+      close_spacer (spacer);
+      close_ms = (g_get_monotonic_time () - start) / 1000;
+      g_thread_join (thread);
+      g_thread_join (continuer);
 
-  for (guint i = 0; i < n; i++)
-    close (fds[i]);
-}
-
-static void
-fake_subspace (const char *mode,
-               int         sock,
-               guint32     serial)
-{
-  GVariantDict dict;
-  int pair[2];
-  int fds[4];
-  guint n = 0;
-
-  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
-    _exit (92);
-  close (pair[1]);   /* nobody serves it */
-
-  g_variant_dict_init (&dict, NULL);
-  fds[n++] = pair[0];
-  g_variant_dict_insert (&dict, "socket", "h", (gint32) 0);
-  if (g_str_equal (mode, "subspace-wrong-user"))
-    {
-      fds[n++] = pidfd_open (getpid ());
-      g_variant_dict_insert (&dict, "pidfd", "h", (gint32) 1);
-      fds[n++] = fake_open ("/proc/self/ns/net");
-      g_variant_dict_insert (&dict, "user", "h", (gint32) 2);
-    }
-  fake_send (sock, g_variant_new ("(us@a{sv})", serial, "ok", g_variant_dict_end (&dict)),
-             fds, n);
-  for (guint i = 0; i < n; i++)
-    close (fds[i]);
-}
-
-/* The fake spacer service's main(): answers on fd 3 as @mode says. */
-static int
-fake_service_main (const char *mode)
-{
-  const int sock = 3;
-
-  for (;;)
-    {
-      char buf[4096];
-      union {
-        char buf[CMSG_SPACE (sizeof (int) * 16)];
-        struct cmsghdr align;
-      } control;
-      struct iovec iov = { buf, sizeof buf };
-      struct msghdr msg = { 0, };
-      g_autoptr(GVariant) message = NULL;
-      guint32 serial;
-      const char *name;
-      gssize len;
-
-      msg.msg_iov = &iov;
-      msg.msg_iovlen = 1;
-      msg.msg_control = control.buf;
-      msg.msg_controllen = sizeof control.buf;
-      len = recvmsg (sock, &msg, MSG_CMSG_CLOEXEC);
-      if (len <= 0)
-        return 0;
-
-      message = g_variant_new_from_data (G_VARIANT_TYPE ("(usa{sv})"),
-                                         buf, len, FALSE, NULL, NULL);
-      g_variant_ref_sink (message);
-      g_variant_get (message, "(u&s@a{sv})", &serial, &name, NULL);
-
-      if (g_str_equal (name, "hello"))
-        {
-          guint32 version = g_str_equal (mode, "hello-version") ? 2 : 1;
-          int fd = -1;
-
-          if (g_str_equal (mode, "hello-fds"))
-            fd = fake_open ("/proc/self/ns/net");
-          fake_send (sock, fake_ok (serial, "version", g_variant_new_uint32 (version)),
-                     &fd, fd >= 0 ? 1 : 0);
-          if (fd >= 0)
-            close (fd);
-        }
-      else if (g_str_equal (name, "rooms"))
-        fake_rooms (mode, sock, serial);
-      else if (g_str_equal (name, "subspace"))
-        fake_subspace (mode, sock, serial);
-    }
-}
-
-static void
-test_fake_subprocess (gconstpointer data)
-{
-  const char *mode = data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *exe = g_file_read_link ("/proc/self/exe", &error);
-  g_autoptr(SpacetestSpacer) spacer = NULL;
-  g_autoptr(GPtrArray) result = NULL;
-  GPid pid;
-
-  spacetest_test_check_leaks ();
-  g_assert_no_error (error);
-
-  g_setenv ("SPACETEST_SPACER_PATH", exe, TRUE);
-  g_setenv (FAKE_ENV, mode, TRUE);
-
-  spacer = spacetest_spacer_new (NULL, &error);
-  if (g_str_has_prefix (mode, "hello-"))
-    {
-      g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL);
-      g_assert_null (spacer);
-      g_print ("fake: checked\n");
+      g_test_message ("close() took %" G_GINT64_FORMAT " ms; the waiting "
+                      "call ended after %" G_GINT64_FORMAT " ms: %s",
+                      close_ms, call.elapsed_ms,
+                      call.error ? call.error->message : "(no error)");
+      g_assert_error (call.error, SPACETEST_ERROR, SPACETEST_ERROR_CLOSED);
+      g_assert_cmpint (close_ms, <, 2000);
+      g_assert_cmpint (call.elapsed_ms, <, 2500);
+      g_clear_error (&call.error);
+      g_assert_true (tu_process_gone (pid));
+      g_print ("close-concurrent: checked\n");
       return;
     }
-  g_assert_no_error (error);
-  pid = spacetest_spacer_get_pid (spacer);
-  spacetest_spacer_set_timeout (spacer, 300);
 
-  if (g_str_has_prefix (mode, "subspace-"))
-    {
-      g_autoptr(SpacetestSpacer) sub = spacetest_spacer_subspace (spacer, USER, NULL, &error);
-
-      g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL);
-      g_assert_null (sub);
-    }
-  else
-    {
-      SpacetestNamespaceType types = g_str_equal (mode, "rooms-dup-handle") ? NET | UTS : NET;
-
-      result = spacetest_spacer_rooms (spacer, types, NULL, &error);
-      if (error != NULL)
-        g_test_message ("%s: %s", mode, error->message);
-
-      if (g_str_equal (mode, "rooms-extra-fds") || g_str_equal (mode, "rooms-stale"))
-        {
-          g_assert_no_error (error);
-          g_assert_cmpuint (result->len, ==, 1);
-          g_assert_cmpuint (spacetest_namespace_get_namespace_type (result->pdata[0]), ==, NET);
-        }
-      else if (g_str_equal (mode, "rooms-silent"))
-        g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_TIMED_OUT);
-      else if (g_str_equal (mode, "rooms-exit"))
-        {
-          g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED);
-          g_assert_nonnull (strstr (error->message, "3"));
-          g_assert_true (process_gone (pid));
-        }
-      else if (g_str_equal (mode, "rooms-error-foreign"))
-        {
-          g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
-          g_assert_cmpstr (error->message, ==, "fake: not found");
-        }
-      else if (g_str_equal (mode, "rooms-not-ns"))
-        {
-          g_assert_true (g_error_matches (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL) ||
-                         g_error_matches (error, SPACETEST_ERROR,
-                                          SPACETEST_ERROR_NOT_A_NAMESPACE));
-        }
-      else
-        g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL);
-    }
-
-  close_spacer (spacer);
-  g_assert_true (process_gone (pid));
-  g_print ("fake: checked\n");
-}
-
-static void
-test_fake (gconstpointer data)
-{
-  const char *mode = data;
-  g_autofree char *path = g_strdup_printf ("/spacetest/spacer/fake/%s/subprocess", mode);
-
-  spacetest_test_check_leaks ();
-  g_test_trap_subprocess (path, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
-  g_test_trap_assert_passed ();
-  g_test_trap_assert_stdout ("*fake: checked*");
+  tu_trap_expect_pass ("spacetest_spacer_close() on one thread while another "
+                    "waits for a reply");
 }
 
 /* ---- cycles ------------------------------------------------------------- */
@@ -2997,7 +1837,7 @@ test_cycles (void)
 
       assert_spacer_works (sp);
       close_spacer (sp);
-      g_assert_true (process_gone (pid));
+      g_assert_true (tu_process_gone (pid));
     }
   g_assert_cmpuint (tu_count_fds (), ==, n_fds);
 
@@ -3015,7 +1855,7 @@ test_cycles (void)
   g_assert_cmpuint (tu_count_fds (), ==, n_fds);
   g_assert_cmpuint (tu_count_threads (), ==, n_threads);
   /* the service has not collected anything either */
-  g_assert_cmpuint (count_proc_fds (spacetest_spacer_get_pid (spacer)), <=, 5);
+  g_assert_cmpuint (tu_count_proc_fds (spacetest_spacer_get_pid (spacer)), <=, 5);
   assert_spacer_works (spacer);
 }
 
@@ -3063,52 +1903,51 @@ release_check_watch (ReleaseCheck *check,
 }
 
 static void
-test_testlayer_subprocess (void)
-{
-  ReleaseCheck *check = g_new0 (ReleaseCheck, 1);
-  SpacetestSpacer *spacer;
-  SpacetestSpacer *sub;
-  GPtrArray *result;
-
-  spacetest_test_check_leaks ();
-  /* queued before the objects: runs after they are released */
-  check->n_fds = tu_count_fds ();
-  g_test_queue_destroy (release_check_run, check);
-
-  spacer = spacetest_test_new_spacer ();
-  g_assert_true (SPACETEST_IS_SPACER (spacer));
-  release_check_watch (check, spacer);
-  check->pids[check->n_pids++] = spacetest_spacer_get_pid (spacer);
-
-  sub = spacetest_test_subspace (spacer, USER | PID);
-  g_assert_true (SPACETEST_IS_SPACER (sub));
-  g_assert_nonnull (spacetest_spacer_get_user_namespace (sub));
-  release_check_watch (check, sub);
-  check->pids[check->n_pids++] = spacetest_spacer_get_pid (sub);
-
-  result = spacetest_test_rooms (sub, ROOM_TYPES);
-  g_assert_cmpuint (result->len, ==, 6);
-  for (guint i = 0; i < result->len; i++)
-    {
-      g_autoptr(SpacetestNamespace) owner = owner_of (result->pdata[i]);
-
-      g_assert_cmpuint (spacetest_namespace_get_namespace_type (result->pdata[i]), ==,
-                        room_types[i]);
-      assert_ns_equal (owner, spacetest_spacer_get_user_namespace (sub));
-      release_check_watch (check, result->pdata[i]);
-    }
-
-  result = spacetest_test_rooms (spacer, NET);
-  g_assert_cmpuint (result->len, ==, 1);
-  release_check_watch (check, result->pdata[0]);
-}
-
-static void
 test_testlayer (void)
 {
   spacetest_test_check_leaks ();
-  g_test_trap_subprocess ("/spacetest/spacer/testlayer/subprocess", 0,
-                          G_TEST_SUBPROCESS_INHERIT_STDERR);
+  if (g_test_subprocess ())
+    {
+      ReleaseCheck *check = g_new0 (ReleaseCheck, 1);
+      SpacetestSpacer *spacer;
+      SpacetestSpacer *sub;
+      GPtrArray *result;
+
+      /* queued before the objects: runs after they are released */
+      check->n_fds = tu_count_fds ();
+      g_test_queue_destroy (release_check_run, check);
+
+      spacer = spacetest_test_new_spacer ();
+      g_assert_true (SPACETEST_IS_SPACER (spacer));
+      release_check_watch (check, spacer);
+      check->pids[check->n_pids++] = spacetest_spacer_get_pid (spacer);
+
+      sub = spacetest_test_subspace (spacer, USER | PID);
+      g_assert_true (SPACETEST_IS_SPACER (sub));
+      g_assert_nonnull (spacetest_spacer_get_user_namespace (sub));
+      release_check_watch (check, sub);
+      check->pids[check->n_pids++] = spacetest_spacer_get_pid (sub);
+
+      result = spacetest_test_rooms (sub, ROOM_TYPES);
+      g_assert_cmpuint (result->len, ==, 6);
+      for (guint i = 0; i < result->len; i++)
+        {
+          SpacetestNamespace *ns = result->pdata[i];
+          g_autoptr(SpacetestNamespace) owner = owner_of (ns);
+
+          g_assert_cmpuint (spacetest_namespace_get_namespace_type (ns), ==,
+                            room_types[i]);
+          assert_ns_equal (owner, spacetest_spacer_get_user_namespace (sub));
+          release_check_watch (check, result->pdata[i]);
+        }
+
+      result = spacetest_test_rooms (spacer, NET);
+      g_assert_cmpuint (result->len, ==, 1);
+      release_check_watch (check, result->pdata[0]);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
   g_test_trap_assert_passed ();
   g_test_trap_assert_stdout ("*testlayer: released*");
 }
@@ -3119,23 +1958,22 @@ static const int failing_rooms_line = __LINE__ + 1;
 static GPtrArray *failing_rooms (SpacetestSpacer *spacer) { return spacetest_test_rooms (spacer, USER); }
 
 static void
-test_testlayer_fail_subprocess (void)
-{
-  SpacetestSpacer *spacer = spacetest_test_new_spacer ();
-
-  g_assert_null (failing_rooms (spacer));
-  g_print ("testlayer-fail: survived\n");
-}
-
-static void
 test_testlayer_fail (void)
 {
   g_autofree char *where = g_strdup_printf ("*spacer.c:%d:*spacetest_test_rooms*",
                                             failing_rooms_line);
 
+  if (g_test_subprocess ())
+    {
+      SpacetestSpacer *spacer = spacetest_test_new_spacer ();
+
+      g_assert_null (failing_rooms (spacer));
+      g_print ("testlayer-fail: survived\n");
+      return;
+    }
+
   spacetest_test_check_leaks ();
-  g_test_trap_subprocess ("/spacetest/spacer/testlayer/fail/subprocess", 0,
-                          G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_failed ();
   g_test_trap_assert_stdout_unmatched ("*survived*");
   g_test_trap_assert_stderr (where);
@@ -3192,7 +2030,7 @@ test_dead_null_error (void)
   g_assert_no_errno (kill (pid, SIGKILL));
   g_assert_no_errno (waitid (P_PID, pid, &(siginfo_t) { 0, }, WEXITED | WNOWAIT));
   check_dead_null_error (spacer);
-  g_assert_true (process_gone (pid));
+  g_assert_true (tu_process_gone (pid));
 
   /* a subspace's service, reaped by its parent service */
   parent = new_spacer ();
@@ -3253,75 +2091,12 @@ test_emfile (void)
     }
 }
 
-/* A request whose name is too long to quote whole still gets an error
- * reply (a regression: the reply quoting it exceeded the size limit, and
- * the service ended without answering), before and after the handshake,
- * also when the cut falls inside a multi-byte character. */
-static void
-test_wire_long_name (void)
-{
-  g_autoptr(GString) ascii = g_string_new (NULL);
-  g_autoptr(GString) wide = g_string_new (NULL);
-  Raw raw;
-
-  spacetest_test_check_leaks ();
-
-  for (guint i = 0; i < 4000; i++)
-    g_string_append_c (ascii, 'x');
-  g_string_append_c (wide, 'y');
-  for (guint i = 0; i < 1500; i++)
-    g_string_append (wide, "\u00e4");   /* two bytes each */
-
-  raw_start (&raw);
-  for (guint round = 0; round < 2; round++)
-    {
-      const char *names[] = { ascii->str, wide->str };
-
-      for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
-        {
-          g_auto(RawMessage) reply = { 0, };
-          guint32 serial = raw_request (&raw, names[i], NULL, NULL, 0);
-          const char *text = NULL;
-
-          raw_recv_reply (&raw, serial, &reply);
-          assert_raw_error (&reply, SPACETEST_ERROR_PROTOCOL);
-          g_assert_true (g_variant_lookup (reply.params, "message", "&s", &text));
-          g_assert_true (g_utf8_validate (text, -1, NULL));
-          g_assert_cmpuint (strlen (text), <=, 1024 + strlen ("…"));
-          g_assert_true (g_str_has_suffix (text, "…"));
-        }
-      if (round == 0)
-        raw_hello (&raw);
-    }
-  raw_finish (&raw, FALSE);
-}
-
 /* A helper in a directory that only another user can enter (a checkout
  * in someone's 0700 home, run by root): root reaches it, but root of a
  * new user namespace cannot search a directory whose owner is not mapped
  * there, so subspace services must not find their program by that path
  * (a regression: every subspace failed). */
 #define OTHER_USER 4242
-
-static void
-test_subspace_closed_dir_subprocess (void)
-{
-  g_autoptr(SpacetestSpacer) spacer = NULL;
-  g_autoptr(SpacetestSpacer) user = NULL;
-  g_autoptr(SpacetestSpacer) user_pid = NULL;
-  g_autoptr(SpacetestSpacer) nested = NULL;
-  g_autoptr(GPtrArray) result = NULL;
-
-  spacetest_test_check_leaks ();
-
-  spacer = new_spacer ();
-  user = subspace (spacer, USER);
-  user_pid = subspace (spacer, USER | PID);
-  nested = subspace (user, USER | PID);
-  result = rooms (nested, NET | UTS);
-  g_assert_cmpuint (result->len, ==, 2);
-  g_print ("closed-dir: checked\n");
-}
 
 static void
 test_subspace_closed_dir (void)
@@ -3335,6 +2110,24 @@ test_subspace_closed_dir (void)
   gsize len = 0;
 
   spacetest_test_check_leaks ();
+  if (g_test_subprocess ())
+    {
+      g_autoptr(SpacetestSpacer) spacer = NULL;
+      g_autoptr(SpacetestSpacer) user = NULL;
+      g_autoptr(SpacetestSpacer) user_pid = NULL;
+      g_autoptr(SpacetestSpacer) nested = NULL;
+      g_autoptr(GPtrArray) result = NULL;
+
+      spacer = new_spacer ();
+      user = subspace (spacer, USER);
+      user_pid = subspace (spacer, USER | PID);
+      nested = subspace (user, USER | PID);
+      result = rooms (nested, NET | UTS);
+      g_assert_cmpuint (result->len, ==, 2);
+      g_print ("closed-dir: checked\n");
+      return;
+    }
+
   if (helper == NULL || !tu_uid_is_mapped (OTHER_USER))
     {
       g_test_skip ("needs the uninstalled helper and another user");
@@ -3360,8 +2153,7 @@ test_subspace_closed_dir (void)
       /* set around the trap: GLib 2.74 has no _with_envp form */
       saved = g_strdup (helper);
       g_setenv ("SPACETEST_SPACER_PATH", inside, TRUE);
-      g_test_trap_subprocess ("/spacetest/spacer/subspace/closed-dir/subprocess",
-                              0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
       g_setenv ("SPACETEST_SPACER_PATH", saved, TRUE);
       g_test_trap_assert_passed ();
       g_test_trap_assert_stdout ("*closed-dir: checked*");
@@ -3384,21 +2176,7 @@ main (int    argc,
     { "user-pid", USER | PID },
   };
 
-  g_autofree char **args = NULL;
-
-  /* Started as a (fake) spacer helper by test_fake_subprocess(). */
-  if (g_getenv (FAKE_ENV) != NULL && argc > 1 &&
-      g_str_has_prefix (argv[1], "--socket-fd="))
-    return fake_service_main (g_getenv (FAKE_ENV));
-
-  /* Let a failure in a trap child (trap_expect_pass()) not keep the
-   * other tests from running. */
-  args = g_new0 (char *, argc + 2);
-  args[0] = argv[0];
-  args[1] = (char *) "--keep-going";
-  memcpy (args + 2, argv + 1, sizeof (char *) * (argc - 1));
-  argc++;
-  argv = args;
+  g_autofree char **args = tu_keep_going (&argc, &argv);
 
   spacetest_test_init (&argc, &argv, NULL);
 
@@ -3420,7 +2198,6 @@ main (int    argc,
   g_test_add_func ("/spacetest/spacer/closed", test_closed);
   g_test_add_func ("/spacetest/spacer/properties", test_properties);
   g_test_add_func ("/spacetest/spacer/bad-helper", test_bad_helper);
-  g_test_add_func ("/spacetest/spacer/bad-helper/subprocess", test_bad_helper_subprocess);
 
   for (gsize i = 0; i < G_N_ELEMENTS (subspace_cases); i++)
     {
@@ -3434,8 +2211,6 @@ main (int    argc,
   g_test_add_func ("/spacetest/spacer/subspace/mixed", test_subspace_mixed);
   g_test_add_func ("/spacetest/spacer/subspace/closed-dir",
                    test_subspace_closed_dir);
-  g_test_add_func ("/spacetest/spacer/subspace/closed-dir/subprocess",
-                   test_subspace_closed_dir_subprocess);
 
   g_test_add_func ("/spacetest/spacer/rooms/all", test_rooms_all);
   g_test_add_func ("/spacetest/spacer/rooms/root", test_rooms_root);
@@ -3445,30 +2220,21 @@ main (int    argc,
   g_test_add_func ("/spacetest/spacer/async/subspace", test_async_subspace);
   g_test_add_func ("/spacetest/spacer/async/pending", test_async_pending);
   g_test_add_func ("/spacetest/spacer/async/close-pending", test_async_close_pending);
-  g_test_add_func ("/spacetest/spacer/async/close-pending/subprocess",
-                   test_async_close_pending_subprocess);
 
   g_test_add_func ("/spacetest/spacer/thread-ended", test_thread_ended);
   g_test_add_func ("/spacetest/spacer/close-concurrent", test_close_concurrent);
-  g_test_add_func ("/spacetest/spacer/close-concurrent/subprocess",
-                   test_close_concurrent_subprocess);
   g_test_add_func ("/spacetest/spacer/cancelled", test_cancelled);
   g_test_add_func ("/spacetest/spacer/timeout", test_timeout);
   g_test_add_func ("/spacetest/spacer/bad-requests", test_bad_requests);
 
-  g_test_add_data_func ("/spacetest/spacer/unprivileged", "unprivileged",
-                        test_unprivileged);
-  g_test_add_func ("/spacetest/spacer/unprivileged/subprocess",
-                   test_unprivileged_subprocess);
-  g_test_add_data_func ("/spacetest/spacer/unprivileged-setfcap", "unprivileged-setfcap",
-                        test_unprivileged);
-  g_test_add_func ("/spacetest/spacer/unprivileged-setfcap/subprocess",
-                   test_unprivileged_setfcap_subprocess);
-  g_test_add_data_func ("/spacetest/spacer/unprivileged-user", "unprivileged-user",
-                        test_unprivileged);
-  g_test_add_func ("/spacetest/spacer/unprivileged-user/subprocess",
-                   test_unprivileged_user_subprocess);
-  g_test_add_func ("/spacetest/spacer/unprivileged-user/closed-dir",
+  for (gsize i = 0; i < G_N_ELEMENTS (unprivileged_cases); i++)
+    {
+      g_autofree char *path =
+        g_strdup_printf ("/spacetest/spacer/%s", unprivileged_cases[i].name);
+
+      g_test_add_data_func (path, &unprivileged_cases[i], test_unprivileged);
+    }
+  g_test_add_func ("/spacetest/spacer/unprivileged-user-closed-dir",
                    test_unprivileged_closed_dir);
 
   g_test_add_func ("/spacetest/spacer/killed", test_killed);
@@ -3478,46 +2244,15 @@ main (int    argc,
                         GUINT_TO_POINTER (USER), test_killed_sub);
   g_test_add_func ("/spacetest/spacer/killed/async", test_killed_async);
   g_test_add_func ("/spacetest/spacer/client-killed", test_client_killed);
-  g_test_add_func ("/spacetest/spacer/client-killed/subprocess",
-                   test_client_killed_subprocess);
 
-  g_test_add_func ("/spacetest/spacer/wire/valid", test_wire_valid);
-  g_test_add_func ("/spacetest/spacer/wire/subspace", test_wire_subspace);
-  g_test_add_func ("/spacetest/spacer/wire/garbage", test_wire_garbage);
-  g_test_add_func ("/spacetest/spacer/wire/wrong-type", test_wire_wrong_type);
-  g_test_add_func ("/spacetest/spacer/wire/before-hello", test_wire_before_hello);
-  g_test_add_func ("/spacetest/spacer/wire/version", test_wire_version);
-  g_test_add_func ("/spacetest/spacer/wire/unknown", test_wire_unknown);
-  g_test_add_func ("/spacetest/spacer/wire/types", test_wire_types);
-  g_test_add_func ("/spacetest/spacer/wire/fds", test_wire_fds);
-  g_test_add_func ("/spacetest/spacer/wire/too-large", test_wire_too_large);
-  g_test_add_func ("/spacetest/spacer/wire/empty", test_wire_empty);
-  g_test_add_func ("/spacetest/spacer/wire/empty/subprocess", test_wire_empty_subprocess);
-  g_test_add_func ("/spacetest/spacer/wire/eof", test_wire_eof);
-  g_test_add_func ("/spacetest/spacer/wire/eof/subspace", test_wire_eof_subspace);
-  g_test_add_func ("/spacetest/spacer/wire/eof/subspace/subprocess",
-                   test_wire_eof_subspace_subprocess);
-
-  for (gsize i = 0; i < G_N_ELEMENTS (fake_modes); i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/spacetest/spacer/fake/%s", fake_modes[i]);
-      g_autofree char *sub_path = g_strconcat (path, "/subprocess", NULL);
-
-      g_test_add_data_func (path, fake_modes[i], test_fake);
-      g_test_add_data_func (sub_path, fake_modes[i], test_fake_subprocess);
-    }
 
   g_test_add_func ("/spacetest/spacer/cycles", test_cycles);
 
   g_test_add_func ("/spacetest/spacer/killed/null-error", test_dead_null_error);
   g_test_add_func ("/spacetest/spacer/emfile", test_emfile);
-  g_test_add_func ("/spacetest/spacer/wire/long-name", test_wire_long_name);
 
-  g_test_add_func ("/spacetest/spacer/testlayer", test_testlayer);
-  g_test_add_func ("/spacetest/spacer/testlayer/subprocess", test_testlayer_subprocess);
+  g_test_add_func ("/spacetest/spacer/testlayer/release", test_testlayer);
   g_test_add_func ("/spacetest/spacer/testlayer/fail", test_testlayer_fail);
-  g_test_add_func ("/spacetest/spacer/testlayer/fail/subprocess",
-                   test_testlayer_fail_subprocess);
 
   return g_test_run ();
 }

@@ -1,3 +1,4 @@
+/* SPDX-FileCopyrightText: 2026 The spacetest-glib authors */
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-util.c: helpers shared by the C test programs */
 
@@ -682,4 +683,143 @@ tu_remove_copy_dir (const char *copy_dir)
       g_assert_no_errno (unlink (path));
     }
   g_assert_no_errno (rmdir (copy_dir));
+}
+
+/* Set to the test path in the environment of a tu_self_run() child. */
+#define SELF_RUN_ENV "SPACETEST_TEST_SELF_RUN"
+
+void
+tu_self_run (TuSelfRun            *run,
+             const char * const   *env,
+             GSpawnChildSetupFunc  child_setup)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *exe = g_file_read_link ("/proc/self/exe", &error);
+  g_auto(GStrv) envp = g_get_environ ();
+  const char *test_path = g_test_get_path ();
+  const char *argv[] = { NULL, "--tap", "--keep-going", "-p", NULL, NULL };
+
+  g_assert_no_error (error);
+  g_assert_nonnull (test_path);
+  argv[0] = exe;
+  argv[4] = test_path;
+
+  envp = g_environ_unsetenv (envp, "SPACETEST_REQUIRE");
+  envp = g_environ_setenv (envp, SELF_RUN_ENV, test_path, TRUE);
+  for (guint i = 0; env != NULL && env[i] != NULL; i++)
+    {
+      const char *eq = strchr (env[i], '=');
+
+      if (eq != NULL)
+        {
+          g_autofree char *name = g_strndup (env[i], eq - env[i]);
+          envp = g_environ_setenv (envp, name, eq + 1, TRUE);
+        }
+      else
+        envp = g_environ_unsetenv (envp, env[i]);
+    }
+
+  memset (run, 0, sizeof *run);
+  g_spawn_sync (NULL, (char **) argv, envp, G_SPAWN_DEFAULT, child_setup,
+                NULL, &run->out, &run->err, &run->wait_status, &error);
+  g_assert_no_error (error);
+  g_test_message ("%s: wait status 0x%x\nstdout:\n%s\nstderr:\n%s", test_path,
+                  (guint) run->wait_status, run->out, run->err);
+}
+
+void
+tu_self_run_clear (TuSelfRun *run)
+{
+  g_clear_pointer (&run->out, g_free);
+  g_clear_pointer (&run->err, g_free);
+}
+
+int
+tu_self_run_exit_code (const TuSelfRun *run)
+{
+  g_assert_true (WIFEXITED (run->wait_status));
+  return WEXITSTATUS (run->wait_status);
+}
+
+gboolean
+tu_test_subprocess (void)
+{
+  return g_test_subprocess () ||
+         g_strcmp0 (g_getenv (SELF_RUN_ENV), g_test_get_path ()) == 0;
+}
+
+char
+tu_process_state (pid_t  pid,
+                  pid_t *ppid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
+  g_autofree char *stat = NULL;
+  const char *close;
+  char state = 0;
+  int parent = 0;
+
+  if (!g_file_get_contents (path, &stat, NULL, NULL))
+    return 0;
+  close = strrchr (stat, ')');
+  g_assert_nonnull (close);
+  g_assert_cmpint (sscanf (close + 1, " %c %d", &state, &parent), ==, 2);
+  if (ppid != NULL)
+    *ppid = parent;
+  return state;
+}
+
+gboolean
+tu_process_gone (pid_t pid)
+{
+  return tu_process_state (pid, NULL) == 0;
+}
+
+gboolean
+tu_is_our_child (pid_t pid)
+{
+  pid_t ppid = 0;
+  char state = tu_process_state (pid, &ppid);
+
+  return state != 0 && ppid == getpid ();
+}
+
+guint
+tu_count_proc_fds (pid_t pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/fd", (int) pid);
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+int
+tu_pidfd_open (pid_t pid)
+{
+  return (int) syscall (SYS_pidfd_open, pid, 0);
+}
+
+void
+tu_trap_expect_pass (const char *what)
+{
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  if (!g_test_trap_has_passed ())
+    g_test_fail_printf ("%s: the child failed: %s", g_test_get_path (), what);
+}
+
+char **
+tu_keep_going (int     *argc,
+               char  ***argv)
+{
+  char **args = g_new0 (char *, *argc + 2);
+
+  args[0] = (*argv)[0];
+  args[1] = (char *) "--keep-going";
+  memcpy (args + 2, *argv + 1, sizeof (char *) * (*argc - 1));
+  (*argc)++;
+  *argv = args;
+  return args;
 }

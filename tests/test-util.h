@@ -1,3 +1,4 @@
+/* SPDX-FileCopyrightText: 2026 The spacetest-glib authors */
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-util.h: helpers shared by the C test programs */
 
@@ -6,6 +7,23 @@
 #include <spacetest-glib/spacetest-glib.h>
 
 G_BEGIN_DECLS
+
+/* Short names for the namespace types, as the tests write them. */
+#define CGROUP SPACETEST_NAMESPACE_TYPE_CGROUP
+#define IPC    SPACETEST_NAMESPACE_TYPE_IPC
+#define MNT    SPACETEST_NAMESPACE_TYPE_MNT
+#define NET    SPACETEST_NAMESPACE_TYPE_NET
+#define PID    SPACETEST_NAMESPACE_TYPE_PID
+#define TIME   SPACETEST_NAMESPACE_TYPE_TIME
+#define USER   SPACETEST_NAMESPACE_TYPE_USER
+#define UTS    SPACETEST_NAMESPACE_TYPE_UTS
+#define NONE   SPACETEST_NAMESPACE_TYPE_NONE
+
+/* The types a spacer makes as rooms. */
+#define ROOM_TYPES (CGROUP | IPC | MNT | NET | TIME | UTS)
+
+/* The uid (and gid) of the ordinary user "nobody". */
+#define NOBODY 65534
 
 /* The inode of the calling thread's current namespace of @type, read
  * straight from /proc/thread-self (independently of the library). */
@@ -154,5 +172,75 @@ char    *tu_reachable_path      (uid_t        uid,
 
 /* Removes a directory that tu_reachable_path() made, with its copy. */
 void     tu_remove_copy_dir     (const char  *copy_dir);
+
+/* ---- a test's own process, with TAP output --------------------------- */
+
+/* A test that checks on a child of its own has two branches: the child's,
+ * taken when g_test_subprocess() is TRUE, and the parent's, which runs
+ * g_test_trap_subprocess (NULL, ...). The child runs the same test path
+ * with -p, and GLib's -p also runs every test below that path: a test
+ * that traps (or uses tu_self_run()) must be a leaf of the test tree.
+ *
+ * Trap children run with -q and without TAP, so they print neither skip
+ * reasons nor g_test_fail_printf() messages. For those, tu_self_run()
+ * runs the current test in a new process of this program with TAP
+ * output; tu_test_subprocess() is TRUE there as in a trap child. */
+typedef struct
+{
+  char *out;
+  char *err;
+  int wait_status;
+} TuSelfRun;
+
+/* Runs the current test again in a new process of this program (--tap
+ * --keep-going -p PATH), where tu_test_subprocess() is TRUE, and collects
+ * its output and wait status in @run. @env: NULL-terminated "NAME=VALUE"
+ * to set, or "NAME" to unset, in the child's environment;
+ * SPACETEST_REQUIRE is unset unless @env sets it (the child decides).
+ * @child_setup as for g_spawn_sync(). */
+void     tu_self_run            (TuSelfRun            *run,
+                                 const char * const   *env,
+                                 GSpawnChildSetupFunc  child_setup);
+void     tu_self_run_clear      (TuSelfRun            *run);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TuSelfRun, tu_self_run_clear)
+
+/* The exit status of a tu_self_run() child (that must have exited). */
+int      tu_self_run_exit_code  (const TuSelfRun      *run);
+
+/* Whether this process is the child of the current test: a trap child
+ * (g_test_subprocess()) or one tu_self_run() started. */
+gboolean tu_test_subprocess     (void);
+
+/* ---- other processes --------------------------------------------------- */
+
+/* The state letter of a process (from /proc/PID/stat), and its parent in
+ * *@ppid (if not NULL); 0 if there is no such process. */
+char     tu_process_state       (pid_t       pid,
+                                 pid_t      *ppid);
+
+/* Whether /proc/@pid is gone (a zombie is not). */
+gboolean tu_process_gone        (pid_t       pid);
+
+/* Whether @pid is one of this process's (unreaped) children. */
+gboolean tu_is_our_child        (pid_t       pid);
+
+/* The number of open descriptors of the process @pid. */
+guint    tu_count_proc_fds      (pid_t       pid);
+
+/* pidfd_open(2): a descriptor of the process @pid, or -1 with errno. */
+int      tu_pidfd_open          (pid_t       pid);
+
+/* Runs the current test's trap child, for a test whose failure may be a
+ * critical warning or a crash: a failure fails this test, saying @what
+ * went wrong, without aborting the whole program, so that the other
+ * tests still run. For programs started with tu_keep_going(). */
+void     tu_trap_expect_pass    (const char *what);
+
+/* Puts --keep-going first in the arguments, for programs whose failing
+ * tests (see tu_trap_expect_pass()) should not keep the others from
+ * running. Returns the new vector, which *@argv then is: free it (not
+ * its strings) with g_free() after g_test_run(). */
+char   **tu_keep_going          (int        *argc,
+                                 char     ***argv);
 
 G_END_DECLS

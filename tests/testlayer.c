@@ -1,3 +1,4 @@
+/* SPDX-FileCopyrightText: 2026 The spacetest-glib authors */
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* testlayer.c: the GTest layer — spacetest_test_init(), _require(),
  * _new_transient(), _current(), _enter_transient() and _check_leaks() */
@@ -21,18 +22,6 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/securebits.h>
-
-#define CGROUP SPACETEST_NAMESPACE_TYPE_CGROUP
-#define IPC    SPACETEST_NAMESPACE_TYPE_IPC
-#define MNT    SPACETEST_NAMESPACE_TYPE_MNT
-#define NET    SPACETEST_NAMESPACE_TYPE_NET
-#define PID    SPACETEST_NAMESPACE_TYPE_PID
-#define TIME   SPACETEST_NAMESPACE_TYPE_TIME
-#define USER   SPACETEST_NAMESPACE_TYPE_USER
-#define UTS    SPACETEST_NAMESPACE_TYPE_UTS
-#define NONE   SPACETEST_NAMESPACE_TYPE_NONE
-
-#define NOBODY 65534
 
 /* The process before spacetest_test_init() (see main()). */
 static guint64 initial_userns;
@@ -174,86 +163,21 @@ child_report (const char *format,
   g_assert_no_error (error);
 }
 
-/* Runs the trap child @path, which calls child_report(), and returns what
- * it reported. */
+/* Runs the current test's trap child, which calls child_report(), and
+ * returns what it reported. */
 static char *
-trap_with_report (const char *path)
+trap_with_report (void)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *file = report_path (getpid ());
   char *text = NULL;
 
   (void) unlink (file);
-  g_test_trap_subprocess (path, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
   g_file_get_contents (file, &text, NULL, &error);
   g_assert_no_error (error);
   g_assert_no_errno (unlink (file));
   return text;
-}
-
-/* g_test_trap_subprocess() children run with -q and without TAP, so they
- * print neither skip reasons nor g_test_fail_printf() messages; for those
- * tests run this program itself with TAP output. */
-typedef struct
-{
-  char *out;
-  char *err;
-  int wait_status;
-} SelfRun;
-
-static void
-self_run_clear (SelfRun *run)
-{
-  g_clear_pointer (&run->out, g_free);
-  g_clear_pointer (&run->err, g_free);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SelfRun, self_run_clear)
-
-/* @env: NULL-terminated "NAME=VALUE" to set, or "NAME" to unset;
- * SPACETEST_REQUIRE is always unset (the child decides). */
-static void
-self_run (SelfRun              *run,
-          const char           *test_path,
-          const char * const   *env,
-          GSpawnChildSetupFunc  child_setup)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *exe = g_file_read_link ("/proc/self/exe", &error);
-  g_auto(GStrv) envp = g_get_environ ();
-  const char *argv[] = { NULL, "--tap", "--keep-going", "-p", NULL, NULL };
-
-  g_assert_no_error (error);
-  argv[0] = exe;
-  argv[4] = test_path;
-
-  envp = g_environ_unsetenv (envp, "SPACETEST_REQUIRE");
-  for (guint i = 0; env != NULL && env[i] != NULL; i++)
-    {
-      const char *eq = strchr (env[i], '=');
-
-      if (eq != NULL)
-        {
-          g_autofree char *name = g_strndup (env[i], eq - env[i]);
-          envp = g_environ_setenv (envp, name, eq + 1, TRUE);
-        }
-      else
-        envp = g_environ_unsetenv (envp, env[i]);
-    }
-
-  memset (run, 0, sizeof *run);
-  g_spawn_sync (NULL, (char **) argv, envp, G_SPAWN_DEFAULT, child_setup,
-                NULL, &run->out, &run->err, &run->wait_status, &error);
-  g_assert_no_error (error);
-  g_test_message ("%s: wait status 0x%x\nstdout:\n%s\nstderr:\n%s", test_path,
-                  (guint) run->wait_status, run->out, run->err);
-}
-
-static int
-self_run_exit_code (const SelfRun *run)
-{
-  g_assert_true (WIFEXITED (run->wait_status));
-  return WEXITSTATUS (run->wait_status);
 }
 
 static gboolean
@@ -462,30 +386,29 @@ assert_thread_back (gpointer data)
 }
 
 static void
-test_enter_transient_failed_subprocess (void)
-{
-  static ReleaseCheck check;
-
-  /* fail at the end, without aborting (no core dump) */
-  g_test_set_nonfatal_assertions ();
-  tu_thread_state_get (&check.before);
-  g_test_queue_destroy (assert_thread_back, &check);
-  g_assert_nonnull (spacetest_test_enter_transient (UTS | NET));
-  g_assert_cmpuint (tu_thread_ns_inode (UTS), !=,
-                    check.before.inodes[tu_type_index (UTS)]);
-  g_test_fail ();
-  g_print ("test body: done\n");
-}
-
-static void
 test_enter_transient_failed (void)
 {
+  if (g_test_subprocess ())
+    {
+      static ReleaseCheck check;
+
+      /* fail at the end, without aborting (no core dump) */
+      g_test_set_nonfatal_assertions ();
+      tu_thread_state_get (&check.before);
+      g_test_queue_destroy (assert_thread_back, &check);
+      g_assert_nonnull (spacetest_test_enter_transient (UTS | NET));
+      g_assert_cmpuint (tu_thread_ns_inode (UTS), !=,
+                        check.before.inodes[tu_type_index (UTS)]);
+      g_test_fail ();
+      g_print ("test body: done\n");
+      return;
+    }
+
   spacetest_test_check_leaks ();
   if (!spacetest_test_require (NET | UTS))
     return;
 
-  g_test_trap_subprocess ("/spacetest/testlayer/enter-transient/failed/subprocess",
-                          0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_failed ();
   g_test_trap_assert_stdout ("*test body: done*thread back: yes*");
 }
@@ -511,30 +434,30 @@ test_require (void)
 }
 
 static void
-test_require_user_subprocess (void)
-{
-  /* the default: skip (the nobody lane exports SPACETEST_REQUIRE=1) */
-  g_unsetenv ("SPACETEST_REQUIRE");
-  g_assert_false (require_user ());
-  g_print ("after require: FALSE\n");
-}
-
-static void
 test_require_user (void)
 {
-  g_auto(SelfRun) run = { 0, };
+  g_auto(TuSelfRun) run = { 0, };
   g_autofree char *pattern = NULL;
   int code;
+
+  if (tu_test_subprocess ())
+    {
+      /* the default: skip (the nobody lane exports SPACETEST_REQUIRE=1) */
+      g_unsetenv ("SPACETEST_REQUIRE");
+      g_assert_false (require_user ());
+      g_print ("after require: FALSE\n");
+      return;
+    }
 
   spacetest_test_check_leaks ();
   g_assert_false (spacetest_can_create (USER));
 
-  self_run (&run, "/spacetest/testlayer/require/user/subprocess", NULL, NULL);
+  tu_self_run (&run, NULL, NULL);
   /* passed: a run whose only test was skipped exits 0 (or 77) */
-  code = self_run_exit_code (&run);
+  code = tu_self_run_exit_code (&run);
   g_assert_true (code == 0 || code == 77);
   g_assert_true (g_pattern_match_simple ("*after require: FALSE*", run.out));
-  pattern = g_strdup_printf ("*ok *require/user/subprocess # SKIP "
+  pattern = g_strdup_printf ("*ok *require/user/skipped # SKIP "
                              "*testlayer.c:%d: *SpacetestSpacer*",
                              require_user_line);
   g_assert_true (g_pattern_match_simple (pattern, run.out));
@@ -542,34 +465,32 @@ test_require_user (void)
 }
 
 static void
-test_require_user_required_subprocess (void)
-{
-  g_setenv ("SPACETEST_REQUIRE", "1", TRUE);
-  g_assert_false (require_user ());
-  g_print ("after require: FALSE\n");
-}
-
-static void
 test_require_user_required (void)
 {
-  g_auto(SelfRun) run = { 0, };
+  g_auto(TuSelfRun) run = { 0, };
   g_autofree char *pattern = NULL;
+
+  if (tu_test_subprocess ())
+    {
+      g_setenv ("SPACETEST_REQUIRE", "1", TRUE);
+      g_assert_false (require_user ());
+      g_print ("after require: FALSE\n");
+      return;
+    }
 
   spacetest_test_check_leaks ();
 
   /* as a trap child (-q, no TAP): it fails, but says nothing */
-  g_test_trap_subprocess ("/spacetest/testlayer/require/user/required/subprocess",
-                          0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_failed ();
   g_test_trap_assert_stdout ("*after require: FALSE*");
 
   /* with TAP output, the reason and the caller's line are there */
-  self_run (&run, "/spacetest/testlayer/require/user/required/subprocess",
-            NULL, NULL);
+  tu_self_run (&run, NULL, NULL);
   /* failed, not crashed */
-  g_assert_cmpint (self_run_exit_code (&run), ==, 1);
+  g_assert_cmpint (tu_self_run_exit_code (&run), ==, 1);
   g_assert_true (g_pattern_match_simple ("*after require: FALSE*", run.out));
-  pattern = g_strdup_printf ("*not ok *require/user/required/subprocess"
+  pattern = g_strdup_printf ("*not ok *require/user/required"
                              "*testlayer.c:%d: *SpacetestSpacer*",
                              require_user_line);
   g_assert_true (g_pattern_match_simple (pattern, run.out));
@@ -579,41 +500,39 @@ test_require_user_required (void)
 /* ---- failures report the caller's file and line ------------------------- */
 
 static void
-test_fail_new_transient_subprocess (void)
+fail_new_transient (void)
 {
   new_transient_user ();
-  g_print ("not reached\n");
 }
 
 static void
-test_fail_enter_transient_subprocess (void)
+fail_enter_transient (void)
 {
   g_test_queue_destroy (print_marker, "teardown: ran");
   enter_transient_time ();
-  g_print ("not reached\n");
 }
 
 static void
-test_fail_current_subprocess (void)
+fail_current (void)
 {
   current_none ();
-  g_print ("not reached\n");
 }
 
 typedef struct
 {
-  const char *path;
+  const char *name;
+  void (*fail) (void);    /* the child's call, which must fail the test */
   const int *line;
   const char *message;
 } FailCase;
 
 static const FailCase fail_cases[] = {
-  { "/spacetest/testlayer/fail/new-transient/subprocess",
-    &new_transient_user_line, "*spacetest_test_new_transient*SpacetestSpacer*" },
-  { "/spacetest/testlayer/fail/enter-transient/subprocess",
-    &enter_transient_time_line, "*spacetest_test_enter_transient*time*" },
-  { "/spacetest/testlayer/fail/current/subprocess",
-    &current_none_line, "*spacetest_test_current*spacetest-error-quark*" },
+  { "new-transient", fail_new_transient, &new_transient_user_line,
+    "*spacetest_test_new_transient*SpacetestSpacer*" },
+  { "enter-transient", fail_enter_transient, &enter_transient_time_line,
+    "*spacetest_test_enter_transient*time*" },
+  { "current", fail_current, &current_none_line,
+    "*spacetest_test_current*spacetest-error-quark*" },
 };
 
 static void
@@ -622,9 +541,16 @@ test_fail (gconstpointer data)
   const FailCase *fc = data;
   g_autofree char *where = at_line (*fc->line);
 
+  if (g_test_subprocess ())
+    {
+      fc->fail ();
+      g_print ("not reached\n");
+      return;
+    }
+
   spacetest_test_check_leaks ();
 
-  g_test_trap_subprocess (fc->path, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_failed ();
   g_test_trap_assert_stderr (where);
   g_test_trap_assert_stderr (fc->message);
@@ -636,26 +562,27 @@ test_fail (gconstpointer data)
 /* ---- nonfatal assertions are honoured ----------------------------------- */
 
 static void
-test_nonfatal_subprocess (void)
-{
-  g_test_set_nonfatal_assertions ();
-  g_test_queue_destroy (print_marker, "teardown: ran");
-
-  g_print ("new_transient: %s\n", new_transient_user () ? "object" : "NULL");
-  g_print ("enter_transient: %s\n", enter_transient_time () ? "object" : "NULL");
-  g_print ("current: %s\n", current_none () ? "object" : "NULL");
-  g_print ("failed: %s\n", g_test_failed () ? "yes" : "no");
-}
-
-static void
 test_nonfatal (void)
 {
   g_autofree char *pattern = NULL;
 
+  if (g_test_subprocess ())
+    {
+      g_test_set_nonfatal_assertions ();
+      g_test_queue_destroy (print_marker, "teardown: ran");
+
+      g_print ("new_transient: %s\n",
+               new_transient_user () ? "object" : "NULL");
+      g_print ("enter_transient: %s\n",
+               enter_transient_time () ? "object" : "NULL");
+      g_print ("current: %s\n", current_none () ? "object" : "NULL");
+      g_print ("failed: %s\n", g_test_failed () ? "yes" : "no");
+      return;
+    }
+
   spacetest_test_check_leaks ();
 
-  g_test_trap_subprocess ("/spacetest/testlayer/nonfatal/subprocess", 0,
-                          G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_failed ();
   /* Each macro returned NULL, the code after it ran, and the test ran to
    * its end (its queued destroy notifications included). */
@@ -675,15 +602,17 @@ test_nonfatal (void)
 
 /* ---- spacetest_test_check_leaks() --------------------------------------- */
 
-static void
-test_leaks_fd_subprocess (void)
+/* A child that leaves a descriptor of /dev/null open after check_leaks();
+ * returns it. */
+static int
+leak_fd (void)
 {
   int fd;
 
   check_leaks ();
   fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
   g_assert_cmpint (fd, >=, 0);
-  child_report ("%d", fd);
+  return fd;
 }
 
 static void
@@ -693,9 +622,15 @@ test_leaks_fd (void)
   g_autofree char *pattern = NULL;
   g_autofree char *where = at_line (check_leaks_line);
 
+  if (g_test_subprocess ())
+    {
+      child_report ("%d", leak_fd ());
+      return;
+    }
+
   spacetest_test_check_leaks ();
 
-  fd = trap_with_report ("/spacetest/testlayer/check-leaks/fd/subprocess");
+  fd = trap_with_report ();
   g_test_trap_assert_failed ();
   g_test_trap_assert_stderr (where);
   pattern = g_strdup_printf ("*leak check: the test left behind: "
@@ -721,13 +656,19 @@ is_tap_line (const char *line)
 static void
 test_leaks_tap (void)
 {
-  g_auto(SelfRun) run = { 0, };
+  g_auto(TuSelfRun) run = { 0, };
   g_auto(GStrv) lines = NULL;
   gboolean reported = FALSE;
 
+  if (tu_test_subprocess ())
+    {
+      leak_fd ();
+      return;
+    }
+
   spacetest_test_check_leaks ();
 
-  self_run (&run, "/spacetest/testlayer/check-leaks/fd/subprocess", NULL, NULL);
+  tu_self_run (&run, NULL, NULL);
   g_assert_false (WIFEXITED (run.wait_status) &&
                   WEXITSTATUS (run.wait_status) == 0);
 
@@ -746,35 +687,35 @@ test_leaks_tap (void)
 }
 
 static void
-test_leaks_child_subprocess (void)
-{
-  siginfo_t info = { 0, };
-  pid_t pid;
-
-  check_leaks ();
-  pid = fork ();
-  g_assert_cmpint (pid, >=, 0);
-  if (pid == 0)
-    _exit (0);
-
-  /* Wait until it is a zombie, without reaping it. */
-  g_assert_no_errno (waitid (P_PID, pid, &info, WEXITED | WNOWAIT));
-  g_assert_cmpint (info.si_pid, ==, pid);
-  child_report ("%d", (int) pid);
-}
-
-static void
 test_leaks_child (void)
 {
   g_autofree char *pid = NULL;
   g_autofree char *pattern = NULL;
   g_autofree char *where = at_line (check_leaks_line);
 
+  if (g_test_subprocess ())
+    {
+      siginfo_t info = { 0, };
+      pid_t child;
+
+      check_leaks ();
+      child = fork ();
+      g_assert_cmpint (child, >=, 0);
+      if (child == 0)
+        _exit (0);
+
+      /* Wait until it is a zombie, without reaping it. */
+      g_assert_no_errno (waitid (P_PID, child, &info, WEXITED | WNOWAIT));
+      g_assert_cmpint (info.si_pid, ==, child);
+      child_report ("%d", (int) child);
+      return;
+    }
+
   spacetest_test_check_leaks ();
 
   /* The zombie outlives the trap child only until that exits: then it is
    * reparented and reaped by init. */
-  pid = trap_with_report ("/spacetest/testlayer/check-leaks/child/subprocess");
+  pid = trap_with_report ();
   g_test_trap_assert_failed ();
   g_test_trap_assert_stderr (where);
   pattern = g_strdup_printf ("*leak check: the test left behind: "
@@ -784,33 +725,35 @@ test_leaks_child (void)
 }
 
 static void
-test_leaks_namespace_subprocess (void)
-{
-  g_autoptr(GError) error = NULL;
-  guint64 before = tu_thread_ns_inode (UTS);
-  SpacetestGuard *guard;
-
-  check_leaks ();
-  /* never released: the thread stays in the new UTS namespace */
-  guard = spacetest_enter_transient (UTS, SPACETEST_TRANSIENT_NONE, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (guard);
-  child_report ("uts:[%" G_GUINT64_FORMAT "], not in uts:[%" G_GUINT64_FORMAT "]",
-                tu_thread_ns_inode (UTS), before);
-}
-
-static void
 test_leaks_namespace (void)
 {
   g_autofree char *report = NULL;
   g_autofree char *pattern = NULL;
   g_autofree char *where = at_line (check_leaks_line);
 
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      guint64 before = tu_thread_ns_inode (UTS);
+      SpacetestGuard *guard;
+
+      check_leaks ();
+      /* never released: the thread stays in the new UTS namespace */
+      guard = spacetest_enter_transient (UTS, SPACETEST_TRANSIENT_NONE,
+                                         &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (guard);
+      child_report ("uts:[%" G_GUINT64_FORMAT "], "
+                    "not in uts:[%" G_GUINT64_FORMAT "]",
+                    tu_thread_ns_inode (UTS), before);
+      return;
+    }
+
   spacetest_test_check_leaks ();
   if (!spacetest_test_require (UTS))
     return;
 
-  report = trap_with_report ("/spacetest/testlayer/check-leaks/namespace/subprocess");
+  report = trap_with_report ();
   g_test_trap_assert_failed ();
   g_test_trap_assert_stderr (where);
   pattern = g_strdup_printf ("*leak check:*the test's thread is in %s "
@@ -823,43 +766,42 @@ test_leaks_namespace (void)
 }
 
 static void
-test_leaks_clean_subprocess (void)
-{
-  g_autoptr(GError) error = NULL;
-  int status = 0;
-  int fd;
-  pid_t pid;
-
-  check_leaks ();
-
-  fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
-  g_assert_cmpint (fd, >=, 0);
-  g_assert_no_errno (close (fd));
-
-  pid = fork ();
-  g_assert_cmpint (pid, >=, 0);
-  if (pid == 0)
-    _exit (0);
-  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
-
-  if (spacetest_can_create (UTS))
-    {
-      g_autoptr(SpacetestGuard) guard =
-        spacetest_enter_transient (UTS, SPACETEST_TRANSIENT_NONE, &error);
-      g_assert_no_error (error);
-      g_assert_true (spacetest_guard_restore (guard, &error));
-      g_assert_no_error (error);
-    }
-  g_print ("clean: done\n");
-}
-
-static void
 test_leaks_clean (void)
 {
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      int status = 0;
+      int fd;
+      pid_t pid;
+
+      check_leaks ();
+
+      fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+      g_assert_cmpint (fd, >=, 0);
+      g_assert_no_errno (close (fd));
+
+      pid = fork ();
+      g_assert_cmpint (pid, >=, 0);
+      if (pid == 0)
+        _exit (0);
+      g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+
+      if (spacetest_can_create (UTS))
+        {
+          g_autoptr(SpacetestGuard) guard =
+            spacetest_enter_transient (UTS, SPACETEST_TRANSIENT_NONE, &error);
+          g_assert_no_error (error);
+          g_assert_true (spacetest_guard_restore (guard, &error));
+          g_assert_no_error (error);
+        }
+      g_print ("clean: done\n");
+      return;
+    }
+
   spacetest_test_check_leaks ();
 
-  g_test_trap_subprocess ("/spacetest/testlayer/check-leaks/clean/subprocess",
-                          0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_passed ();
   g_test_trap_assert_stdout ("*clean: done*");
   g_test_trap_assert_stderr_unmatched ("*leak check*");
@@ -868,34 +810,34 @@ test_leaks_clean (void)
 /* Closing a descriptor that was open before the check started is not a
  * leak. */
 static void
-test_leaks_closed_subprocess (void)
-{
-  int fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
-
-  /* a failure is reported, not aborting: run by self_run() */
-  g_test_set_nonfatal_assertions ();
-  g_assert_cmpint (fd, >=, 0);
-  check_leaks ();
-  g_assert_no_errno (close (fd));
-  g_print ("closed: %d\n", fd);
-}
-
-static void
 test_leaks_closed (void)
 {
-  g_auto(SelfRun) run = { 0, };
+  g_auto(TuSelfRun) run = { 0, };
+
+  if (tu_test_subprocess ())
+    {
+      int fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+
+      /* a failure is reported, not aborting: run by tu_self_run() */
+      g_test_set_nonfatal_assertions ();
+      g_assert_cmpint (fd, >=, 0);
+      check_leaks ();
+      g_assert_no_errno (close (fd));
+      g_print ("closed: %d\n", fd);
+      return;
+    }
 
   spacetest_test_check_leaks ();
 
   /* like g_test_trap_subprocess(), but with the output at hand */
-  self_run (&run, "/spacetest/testlayer/check-leaks/closed/subprocess", NULL,
-            NULL);
+  tu_self_run (&run, NULL, NULL);
   g_assert_true (g_pattern_match_simple ("*closed: *", run.out));
   /* The check's own /proc/self/fd descriptor takes the number the test
    * freed; it must not be reported. */
-  g_assert_cmpint (self_run_exit_code (&run), ==, 0);
+  g_assert_cmpint (tu_self_run_exit_code (&run), ==, 0);
   g_assert_false (g_pattern_match_simple ("*leak check*", run.err));
-  g_assert_true (g_pattern_match_simple ("*\nok *closed/subprocess\n*", run.out));
+  g_assert_true (g_pattern_match_simple ("*\nok *check-leaks/closed\n*",
+                                         run.out));
 }
 
 /* ---- spacetest_test_init() ---------------------------------------------- */
@@ -940,17 +882,6 @@ test_init_userns (void)
     }
 }
 
-static void
-test_init_child_subprocess (void)
-{
-  g_print ("userns: %s\n",
-           tu_thread_ns_inode (USER) == initial_userns ? "unchanged" : "new");
-  g_print ("uid: %u\n", (guint) getuid ());
-  if (!spacetest_test_require (NET))
-    return;
-  g_print ("can create: yes\n");
-}
-
 /* child setup of a child that is root without capabilities, also after
  * execve() (async-signal-safe calls only) */
 static void
@@ -987,9 +918,8 @@ test_init_userns_off (void)
 {
   static const char * const off[] = { "SPACETEST_USERNS=0", NULL };
   static const char * const on[] = { "SPACETEST_USERNS", NULL };
-  const char *path = "/spacetest/testlayer/init/child/subprocess";
-  g_auto(SelfRun) off_run = { 0, };
-  g_auto(SelfRun) on_run = { 0, };
+  g_auto(TuSelfRun) off_run = { 0, };
+  g_auto(TuSelfRun) on_run = { 0, };
   g_autoptr(GError) error = NULL;
   g_autofree char *exe = g_file_read_link ("/proc/self/exe", &error);
   g_autofree char *why_not_user = NULL;
@@ -997,6 +927,18 @@ test_init_userns_off (void)
   GSpawnChildSetupFunc become = become_unprivileged;
   gboolean ordinary_user;
   int code;
+
+  /* the child: what spacetest_test_init() made of it */
+  if (tu_test_subprocess ())
+    {
+      g_print ("userns: %s\n", tu_thread_ns_inode (USER) == initial_userns
+                                 ? "unchanged" : "new");
+      g_print ("uid: %u\n", (guint) getuid ());
+      if (!spacetest_test_require (NET))
+        return;
+      g_print ("can create: yes\n");
+      return;
+    }
 
   spacetest_test_check_leaks ();
   g_assert_no_error (error);
@@ -1027,11 +969,12 @@ test_init_userns_off (void)
 
   /* SPACETEST_USERNS=0: an unprivileged child stays where it is and cannot
    * create namespaces; the skip says nothing about unprivileged mode. */
-  self_run (&off_run, path, off, become);
-  code = self_run_exit_code (&off_run);
+  tu_self_run (&off_run, off, become);
+  code = tu_self_run_exit_code (&off_run);
   g_assert_true (code == 0 || code == 77);
   g_assert_true (g_pattern_match_simple ("*userns: unchanged\n*", off_run.out));
-  g_assert_true (g_pattern_match_simple ("*ok *subprocess # SKIP *", off_run.out));
+  g_assert_true (g_pattern_match_simple ("*ok *init/userns-off # SKIP *",
+                                         off_run.out));
   g_assert_false (g_pattern_match_simple ("*can create: yes*", off_run.out));
   g_assert_false (g_pattern_match_simple ("*unprivileged mode*", off_run.out));
   g_assert_cmpint (ordinary_user, ==,
@@ -1041,8 +984,8 @@ test_init_userns_off (void)
    * ordinary user (root's lane) that works; root without capabilities (all
    * the unprivileged lane can make) may not map root (CAP_SETFCAP), and
    * the skip says why. */
-  self_run (&on_run, path, on, become);
-  code = self_run_exit_code (&on_run);
+  tu_self_run (&on_run, on, become);
+  code = tu_self_run_exit_code (&on_run);
   if (ordinary_user)
     {
       g_assert_cmpint (code, ==, 0);
@@ -1055,7 +998,7 @@ test_init_userns_off (void)
     {
       g_assert_true (code == 0 || code == 77);
       g_assert_true (g_pattern_match_simple ("*userns: unchanged\n*", on_run.out));
-      g_assert_true (g_pattern_match_simple ("*ok *subprocess # SKIP *"
+      g_assert_true (g_pattern_match_simple ("*ok *init/userns-off # SKIP *"
                                              "(unprivileged mode failed: "
                                              "*CAP_SETFCAP*", on_run.out));
     }
@@ -1097,57 +1040,32 @@ main (int    argc,
   g_test_add_func ("/spacetest/testlayer/enter-transient", test_enter_transient);
   g_test_add_func ("/spacetest/testlayer/enter-transient/failed",
                    test_enter_transient_failed);
-  g_test_add_func ("/spacetest/testlayer/enter-transient/failed/subprocess",
-                   test_enter_transient_failed_subprocess);
 
   g_test_add_func ("/spacetest/testlayer/require", test_require);
-  g_test_add_func ("/spacetest/testlayer/require/user", test_require_user);
-  g_test_add_func ("/spacetest/testlayer/require/user/subprocess",
-                   test_require_user_subprocess);
+  g_test_add_func ("/spacetest/testlayer/require/user/skipped",
+                   test_require_user);
   g_test_add_func ("/spacetest/testlayer/require/user/required",
                    test_require_user_required);
-  g_test_add_func ("/spacetest/testlayer/require/user/required/subprocess",
-                   test_require_user_required_subprocess);
 
   for (gsize i = 0; i < G_N_ELEMENTS (fail_cases); i++)
     {
-      g_autofree char *path = g_strndup (fail_cases[i].path,
-                                         strlen (fail_cases[i].path) -
-                                         strlen ("/subprocess"));
+      g_autofree char *path =
+        g_strdup_printf ("/spacetest/testlayer/fail/%s", fail_cases[i].name);
+
       g_test_add_data_func (path, &fail_cases[i], test_fail);
     }
-  g_test_add_func ("/spacetest/testlayer/fail/new-transient/subprocess",
-                   test_fail_new_transient_subprocess);
-  g_test_add_func ("/spacetest/testlayer/fail/enter-transient/subprocess",
-                   test_fail_enter_transient_subprocess);
-  g_test_add_func ("/spacetest/testlayer/fail/current/subprocess",
-                   test_fail_current_subprocess);
   g_test_add_func ("/spacetest/testlayer/nonfatal", test_nonfatal);
-  g_test_add_func ("/spacetest/testlayer/nonfatal/subprocess",
-                   test_nonfatal_subprocess);
 
   g_test_add_func ("/spacetest/testlayer/check-leaks/fd", test_leaks_fd);
   g_test_add_func ("/spacetest/testlayer/check-leaks/tap", test_leaks_tap);
-  g_test_add_func ("/spacetest/testlayer/check-leaks/fd/subprocess",
-                   test_leaks_fd_subprocess);
   g_test_add_func ("/spacetest/testlayer/check-leaks/child", test_leaks_child);
-  g_test_add_func ("/spacetest/testlayer/check-leaks/child/subprocess",
-                   test_leaks_child_subprocess);
   g_test_add_func ("/spacetest/testlayer/check-leaks/namespace",
                    test_leaks_namespace);
-  g_test_add_func ("/spacetest/testlayer/check-leaks/namespace/subprocess",
-                   test_leaks_namespace_subprocess);
   g_test_add_func ("/spacetest/testlayer/check-leaks/clean", test_leaks_clean);
-  g_test_add_func ("/spacetest/testlayer/check-leaks/clean/subprocess",
-                   test_leaks_clean_subprocess);
   g_test_add_func ("/spacetest/testlayer/check-leaks/closed", test_leaks_closed);
-  g_test_add_func ("/spacetest/testlayer/check-leaks/closed/subprocess",
-                   test_leaks_closed_subprocess);
 
   g_test_add_func ("/spacetest/testlayer/init/userns", test_init_userns);
   g_test_add_func ("/spacetest/testlayer/init/userns-off", test_init_userns_off);
-  g_test_add_func ("/spacetest/testlayer/init/child/subprocess",
-                   test_init_child_subprocess);
 
   return g_test_run ();
 }

@@ -1,3 +1,4 @@
+# SPDX-FileCopyrightText: 2026 The spacetest-glib authors
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """spacetest-glib from Python: a network namespace entered with a guard, a
 function run inside a namespace, rooms from a spacer, and an error.

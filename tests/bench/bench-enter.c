@@ -1,3 +1,4 @@
+/* SPDX-FileCopyrightText: 2026 The spacetest-glib authors */
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* bench-enter.c: what the library adds on top of the raw system calls on
  * its hot paths — entering and restoring, and creating transient

@@ -1,3 +1,4 @@
+/* SPDX-FileCopyrightText: 2026 The spacetest-glib authors */
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* bench-spacer.c: what a spacer round trip costs, next to the shell way of
  * getting child user and PID namespaces. Prints the median of N rounds

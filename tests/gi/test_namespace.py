@@ -1,3 +1,4 @@
+# SPDX-FileCopyrightText: 2026 The spacetest-glib authors
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """SpacetestNamespace and the namespace-type helpers, through PyGObject."""
 
@@ -288,7 +289,8 @@ class TransientNamespaceTests(testutil.TestCase):
         ns = Spacetest.Namespace.new_transient(NamespaceType.TIME,
                                                TransientFlags.NONE)
         self.assertEqual(ns.get_namespace_type(), NamespaceType.TIME)
-        # The really new namespace, not the creator's (see DESIGN.md).
+        # The really new namespace, not the creator's (the manual's
+        # pitfalls-children).
         self.assertNotEqual(ns.get_inode(), thread_ns_inode('time'))
         self.assertFalse(ns.is_current())
 

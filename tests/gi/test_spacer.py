@@ -1,3 +1,4 @@
+# SPDX-FileCopyrightText: 2026 The spacetest-glib authors
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """SpacetestSpacer: spacer services, subspaces (child user and PID
 namespaces) and rooms, through PyGObject.
