@@ -14,6 +14,7 @@
 
 #include "spacetest-private.h"
 #include "spacetest-spacer-service-private.h"
+#include "spacetest-spawn-private.h"
 #include "spacetest-wire-private.h"
 
 #include <errno.h>
@@ -37,7 +38,7 @@ reap_children (SpacetestService *service)
 {
   pid_t pid;
 
-  while ((pid = waitpid (-1, NULL, WNOHANG)) > 0)
+  while ((pid = _spacetest_reap (-1, WNOHANG, NULL)) > 0)
     for (guint i = 0; i < service->subservices->len; i++)
       if (g_array_index (service->subservices, pid_t, i) == pid)
         {
@@ -135,8 +136,7 @@ make_rooms (SpacetestNamespaceType   types,
   close (pair[1]);
   message = _spacetest_wire_recv (pair[0], &received, &eof, error);
   close (pair[0]);
-  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
-    ;
+  _spacetest_reap (pid, 0, NULL);
 
   if (message == NULL)
     {
@@ -314,9 +314,7 @@ main (int argc, char **argv)
   for (guint i = 0; i < service.subservices->len; i++)
     kill (g_array_index (service.subservices, pid_t, i), SIGKILL);
   for (guint i = 0; i < service.subservices->len; i++)
-    while (waitpid (g_array_index (service.subservices, pid_t, i), NULL,
-                    0) < 0 && errno == EINTR)
-      ;
+    _spacetest_reap (g_array_index (service.subservices, pid_t, i), 0, NULL);
   g_array_set_size (service.subservices, 0);
   reap_children (&service);
   g_array_unref (service.subservices);

@@ -2,6 +2,7 @@
 /* spacetest-spacer.c: SpacetestSpacer, the client of a spacer service */
 
 #include "spacetest-private.h"
+#include "spacetest-spawn-private.h"
 #include "spacetest-wire-private.h"
 
 #include <errno.h>
@@ -259,17 +260,16 @@ wait_for_service (SpacetestSpacer *self,
     {
       for (;;)
         {
-          pid_t r = waitpid (self->pid, &status, WNOHANG);
+          pid_t r = _spacetest_reap (self->pid, WNOHANG, &status);
 
           if (r == self->pid)
             return describe_wait_status (status);
-          if (r < 0 && errno != EINTR)
+          if (r < 0)
             return g_strdup (_("ended"));   /* reaped by someone else */
           if (g_get_monotonic_time () >= deadline)
             {
               kill (self->pid, SIGKILL);
-              while (waitpid (self->pid, &status, 0) < 0 && errno == EINTR)
-                ;
+              _spacetest_reap (self->pid, 0, NULL);
               return g_strdup (_("did not end in time and was killed"));
             }
           g_usleep (1000);

@@ -19,7 +19,6 @@
 #pragma once
 
 #include <glib.h>
-#include <sys/types.h>
 
 G_BEGIN_DECLS
 
@@ -30,7 +29,6 @@ G_BEGIN_DECLS
 #define SPACETEST_WIRE_MAX_SIZE 4096
 /* The longest message text an error reply carries, in bytes. */
 #define SPACETEST_WIRE_MAX_TEXT 1024
-#define SPACETEST_SPACER_ENV "SPACETEST_SPACER_PATH"
 
 gboolean  _spacetest_wire_send (int            fd,
                                 GVariant      *message,
@@ -47,20 +45,5 @@ GVariant *_spacetest_wire_recv (int            fd,
                                 GError       **error);
 
 void      _spacetest_close_fds (GArray        *fds);
-
-/* Starts a spacer service with the other end of a socket (@sock) as fd
- * 3, in new namespaces @clone_flags (CLONE_NEWUSER, CLONE_NEWPID,
- * CLONE_NEWNS); with CLONE_NEWUSER the caller's uid/gid map to root.
- * With @path, the child executes that program, with only
- * async-signal-safe calls before; without (a single-threaded service
- * starting a subspace), it is a fork-like copy of the caller: the call
- * returns 0 in it, with every descriptor above 3 closed. With
- * @pdeathsig the child dies with its parent (a single-threaded one: the
- * signal is tied to the parent *thread*). */
-pid_t     _spacetest_spawn_spacer (const char  *path,
-                                   int          clone_flags,
-                                   int          sock,
-                                   gboolean     pdeathsig,
-                                   GError     **error);
 
 G_END_DECLS

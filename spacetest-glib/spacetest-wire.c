@@ -1,21 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* spacetest-wire.c: the spacer protocol's messages, and starting a service */
+/* spacetest-wire.c: the spacer protocol's messages */
 
 #include "spacetest-private.h"
 #include "spacetest-wire-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 void
 _spacetest_close_fds (GArray *fds)
@@ -224,147 +217,4 @@ _spacetest_wire_recv (int        fd,
 
   *fds_out = g_steal_pointer (&fds);
   return message;
-}
-
-pid_t
-_spacetest_spawn_spacer (const char  *path,
-                         int          clone_flags,
-                         int          sock,
-                         gboolean     pdeathsig,
-                         GError     **error)
-{
-  g_autofree char *ppid_arg = NULL;
-  char *argv[4];
-  int sync_pipe[2];
-  int ready_pipe[2];
-  pid_t pid;
-  char go = 'g';
-
-  /* The service checks that its parent is still the one that started it
-   * (unless it is in a new PID namespace, where it cannot see it). */
-  ppid_arg = g_strdup_printf ("--parent-pid=%d",
-                              (clone_flags & CLONE_NEWPID) ? 0 : (int) getpid ());
-  argv[0] = (char *) path;
-  argv[1] = (char *) "--socket-fd=3";
-  argv[2] = ppid_arg;
-  argv[3] = NULL;
-
-  if (pipe2 (sync_pipe, O_CLOEXEC) != 0)
-    {
-      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
-                                       _("create a pipe to start a spacer"));
-      return -1;
-    }
-  /* With @pdeathsig, the child says when PR_SET_PDEATHSIG is in place:
-   * until then the parent must not end (in a new PID namespace the child
-   * cannot check getppid() afterwards). */
-  ready_pipe[0] = ready_pipe[1] = -1;
-  if (pdeathsig && pipe2 (ready_pipe, O_CLOEXEC) != 0)
-    {
-      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
-                                       _("create a pipe to start a spacer"));
-      close (sync_pipe[0]);
-      close (sync_pipe[1]);
-      return -1;
-    }
-
-  /* fork()-like clone: no new stack, the child runs on a copy of ours. */
-  pid = (pid_t) syscall (SYS_clone, (unsigned long) clone_flags | SIGCHLD,
-                         NULL, NULL, NULL, 0);
-  if (pid == 0)
-    {
-      char c = 0;
-
-      /* Only async-signal-safe calls from here to execve(). */
-      close (sync_pipe[1]);
-      if (pdeathsig)
-        {
-          close (ready_pipe[0]);
-          if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 ||
-              write (ready_pipe[1], "r", 1) != 1)
-            _exit (127);
-          close (ready_pipe[1]);
-        }
-      /* Wait for the parent to write the id maps; EOF means it died. */
-      if (read (sync_pipe[0], &c, 1) != 1 || c != 'g')
-        _exit (127);
-      if (sock == 3)
-        fcntl (3, F_SETFD, 0);
-      else if (dup2 (sock, 3) != 3)
-        _exit (127);
-      syscall (SYS_close_range, 4U, ~0U, 0U);
-      if (path == NULL)
-        return 0;
-      execve (path, argv, environ);
-      _exit (127);
-    }
-
-  close (sync_pipe[0]);
-  if (pdeathsig)
-    close (ready_pipe[1]);
-
-  if (pid < 0)
-    {
-      int errsv = errno;
-      g_autofree char *types = _spacetest_types_describe (clone_flags);
-      g_autofree char *what =
-        g_strdup_printf (_("start a spacer service in new namespaces (%s)"),
-                         clone_flags ? types : "none");
-
-      close (sync_pipe[1]);
-      if (pdeathsig)
-        close (ready_pipe[0]);
-      _spacetest_set_error_from_errno (error, errsv,
-                                       errsv == EINVAL
-                                         ? SPACETEST_ERROR_NOT_SUPPORTED
-                                         : SPACETEST_ERROR_FAILED,
-                                       what);
-      return -1;
-    }
-
-  if (pdeathsig)
-    {
-      char r = 0;
-      ssize_t n;
-
-      do
-        n = read (ready_pipe[0], &r, 1);
-      while (n < 0 && errno == EINTR);
-      close (ready_pipe[0]);
-      if (n != 1)
-        {
-          g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED,
-                       _("A new spacer service ended before it started"));
-          close (sync_pipe[1]);
-          while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
-            ;
-          return -1;
-        }
-    }
-
-  if (clone_flags & CLONE_NEWUSER)
-    {
-      if (!_spacetest_write_id_maps (pid, geteuid (), getegid (),
-                                     SPACETEST_ERROR_FAILED, error))
-        {
-          close (sync_pipe[1]);   /* the child sees EOF and exits */
-          while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
-            ;
-          return -1;
-        }
-    }
-
-  if (write (sync_pipe[1], &go, 1) != 1)
-    {
-      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_SPACER_FAILED,
-                                       _("release a new spacer service"));
-      close (sync_pipe[1]);
-      kill (pid, SIGKILL);
-      while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
-        ;
-      return -1;
-    }
-  close (sync_pipe[1]);
-
-  return pid;
 }
