@@ -103,9 +103,8 @@ make_rooms (SpacetestNamespaceType   types,
             GArray                  *fds,
             GError                 **error)
 {
-  g_autoptr(GVariant) message = NULL;
-  g_autoptr(GArray) received = NULL;
-  const char *name;
+  g_autoptr(SpacetestWireMessage) reply = NULL;
+  GError *local_error = NULL;
   int pair[2];
   gboolean eof;
   pid_t pid;
@@ -134,34 +133,22 @@ make_rooms (SpacetestNamespaceType   types,
     }
 
   close (pair[1]);
-  message = _spacetest_wire_recv (pair[0], &received, &eof, error);
+  reply = _spacetest_wire_recv (pair[0], &eof, &local_error);
   close (pair[0]);
   _spacetest_reap (pid, 0, NULL);
 
-  if (message == NULL)
+  if (reply == NULL && eof)
+    g_set_error_literal (&local_error, SPACETEST_ERROR, SPACETEST_ERROR_FAILED,
+                         _("The spacer service's helper process failed"));
+  if (reply == NULL || !_spacetest_wire_parse_reply (reply, &local_error))
     {
-      if (eof)
-        g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_FAILED,
-                     _("The spacer service's helper process failed"));
+      g_propagate_error (error, local_error);
       return FALSE;
     }
 
-  g_variant_get (message, "(u&sa{sv})", NULL, &name, NULL);
-  if (strcmp (name, "ok") != 0)
-    {
-      g_autoptr(GVariant) params = g_variant_get_child_value (message, 2);
-      const char *text = "?";
-      gint32 code = SPACETEST_ERROR_FAILED;
-
-      g_variant_lookup (params, "code", "i", &code);
-      g_variant_lookup (params, "message", "&s", &text);
-      _spacetest_close_fds (received);
-      g_set_error_literal (error, SPACETEST_ERROR, code, text);
-      return FALSE;
-    }
-
-  g_array_append_vals (fds, received->data, received->len);
-  g_array_set_size (received, 0);
+  /* The child sends the namespaces in canonical order, no handles. */
+  g_array_append_vals (fds, reply->fds->data, reply->fds->len);
+  g_array_set_size (reply->fds, 0);
   return TRUE;
 }
 

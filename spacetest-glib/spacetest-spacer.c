@@ -94,13 +94,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-#define ROOM_TYPES \
-  (SPACETEST_NAMESPACE_TYPE_CGROUP | SPACETEST_NAMESPACE_TYPE_IPC | \
-   SPACETEST_NAMESPACE_TYPE_MNT | SPACETEST_NAMESPACE_TYPE_NET | \
-   SPACETEST_NAMESPACE_TYPE_TIME | SPACETEST_NAMESPACE_TYPE_UTS)
-#define SUBSPACE_TYPES \
-  (SPACETEST_NAMESPACE_TYPE_USER | SPACETEST_NAMESPACE_TYPE_PID)
-
 static void
 spacetest_spacer_finalize (GObject *object)
 {
@@ -310,32 +303,11 @@ static void
 set_dead_error (SpacetestSpacer  *self,
                 GError          **error)
 {
-  g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED, "%s",
-               self->death);
+  g_set_error_literal (error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED,
+                       self->death);
 }
 
 /* ---- requests ----------------------------------------------------------- */
-
-typedef struct
-{
-  guint32 serial;
-  GVariant *params;   /* a{sv} of an "ok" reply */
-  GArray *fds;
-} Reply;
-
-static void
-reply_free (Reply *reply)
-{
-  g_clear_pointer (&reply->params, g_variant_unref);
-  if (reply->fds != NULL)
-    {
-      _spacetest_close_fds (reply->fds);
-      g_array_unref (reply->fds);
-    }
-  g_free (reply);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, reply_free)
 
 static void
 set_closed_error (SpacetestSpacer  *self,
@@ -382,16 +354,16 @@ end_request (SpacetestSpacer *self)
 }
 
 static gboolean
-send_request (SpacetestSpacer  *self,
-              guint32           serial,
-              const char       *name,
-              GVariant         *params,
-              GError          **error)
+send_request (SpacetestSpacer          *self,
+              guint32                   serial,
+              SpacetestWireRequest      kind,
+              SpacetestNamespaceType    types,
+              GError                  **error)
 {
   int fd = g_socket_get_fd (self->socket);
   GError *local_error = NULL;
 
-  if (_spacetest_wire_send (fd, g_variant_new ("(us@a{sv})", serial, name, params),
+  if (_spacetest_wire_send (fd, _spacetest_wire_request (serial, kind, types),
                             NULL, 0, &local_error))
     return TRUE;
 
@@ -408,23 +380,20 @@ send_request (SpacetestSpacer  *self,
   return FALSE;
 }
 
-/* Reads one message. Returns 1 with *@reply_out for the reply to @serial,
- * 0 for a stale reply (to an abandoned request; discarded), -1 on error. */
+/* Reads one message. Returns 1 with *@reply_out for the "ok" reply to
+ * @serial, 0 for a stale reply (to an abandoned request; discarded), -1
+ * on error (an "error" reply gives its error). */
 static int
-receive_reply (SpacetestSpacer  *self,
-               guint32           serial,
-               Reply           **reply_out,
-               GError          **error)
+receive_reply (SpacetestSpacer       *self,
+               guint32                serial,
+               SpacetestWireMessage **reply_out,
+               GError               **error)
 {
-  g_autoptr(GVariant) message = NULL;
-  g_autoptr(GVariant) params = NULL;
-  g_autoptr(GArray) fds = NULL;
+  g_autoptr(SpacetestWireMessage) message = NULL;
   GError *local_error = NULL;
-  const char *name;
-  guint32 got_serial;
   gboolean eof;
 
-  message = _spacetest_wire_recv (g_socket_get_fd (self->socket), &fds, &eof,
+  message = _spacetest_wire_recv (g_socket_get_fd (self->socket), &eof,
                                   &local_error);
   if (message == NULL)
     {
@@ -445,62 +414,32 @@ receive_reply (SpacetestSpacer  *self,
       return -1;
     }
 
-  g_variant_get (message, "(u&s@a{sv})", &got_serial, &name, &params);
-  if (got_serial != serial)
-    {
-      _spacetest_close_fds (fds);
-      return 0;
-    }
+  if (message->serial != serial)
+    return 0;
+  if (!_spacetest_wire_parse_reply (message, error))
+    return -1;
 
-  if (strcmp (name, "error") == 0)
-    {
-      const char *domain = NULL, *text = NULL;
-      gint32 code = 0;
-
-      _spacetest_close_fds (fds);
-      if (!g_variant_lookup (params, "domain", "&s", &domain) ||
-          !g_variant_lookup (params, "code", "i", &code) ||
-          !g_variant_lookup (params, "message", "&s", &text))
-        g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
-                     _("The spacer sent a malformed error reply"));
-      else
-        g_set_error_literal (error, g_quark_from_string (domain), code, text);
-      return -1;
-    }
-
-  if (strcmp (name, "ok") != 0)
-    {
-      _spacetest_close_fds (fds);
-      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
-                   _("The spacer sent an unknown reply '%s'"), name);
-      return -1;
-    }
-
-  *reply_out = g_new0 (Reply, 1);
-  (*reply_out)->serial = serial;
-  (*reply_out)->params = g_steal_pointer (&params);
-  (*reply_out)->fds = g_steal_pointer (&fds);
+  *reply_out = g_steal_pointer (&message);
   return 1;
 }
 
-static Reply *
-call_sync (SpacetestSpacer  *self,
-           const char       *name,
-           GVariant         *params,
-           GCancellable     *cancellable,
-           GError          **error)
+static SpacetestWireMessage *
+call_sync (SpacetestSpacer          *self,
+           SpacetestWireRequest      kind,
+           SpacetestNamespaceType    types,
+           GCancellable             *cancellable,
+           GError                  **error)
 {
-  g_autoptr(GVariant) owned = g_variant_ref_sink (params);
   gint64 deadline;
   guint32 serial;
-  Reply *reply = NULL;
+  SpacetestWireMessage *reply = NULL;
 
   if (!begin_request (self, &serial, error))
     return NULL;
 
   deadline = g_get_monotonic_time () + (gint64) self->timeout_ms * 1000;
 
-  if (send_request (self, serial, name, owned, error))
+  if (send_request (self, serial, kind, types, error))
     for (;;)
       {
         g_autoptr(GError) wait_error = NULL;
@@ -515,7 +454,9 @@ call_sync (SpacetestSpacer  *self,
               g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_TIMED_OUT,
                            _("The spacer service (pid %d) did not answer '%s' "
                              "within %u ms"),
-                           (int) self->pid, name, self->timeout_ms);
+                           (int) self->pid,
+                           _spacetest_wire_request_name (kind),
+                           self->timeout_ms);
             else
               g_propagate_error (error, g_steal_pointer (&wait_error));
             break;
@@ -534,7 +475,7 @@ call_sync (SpacetestSpacer  *self,
 typedef struct
 {
   SpacetestSpacer *self;
-  char *name;
+  SpacetestWireRequest kind;
   guint32 serial;
   GSource *socket_source;
   GSource *timeout_source;
@@ -553,14 +494,13 @@ async_call_free (AsyncCall *call)
       g_source_destroy (call->timeout_source);
       g_source_unref (call->timeout_source);
     }
-  g_free (call->name);
   g_free (call);
 }
 
 static void
-async_call_finish (GTask  *task,
-                   Reply  *reply,
-                   GError *error)
+async_call_finish (GTask                *task,
+                   SpacetestWireMessage *reply,
+                   GError               *error)
 {
   AsyncCall *call = g_task_get_task_data (task);
 
@@ -571,7 +511,8 @@ async_call_finish (GTask  *task,
   end_request (call->self);
 
   if (reply != NULL)
-    g_task_return_pointer (task, reply, (GDestroyNotify) reply_free);
+    g_task_return_pointer (task, reply,
+                           (GDestroyNotify) _spacetest_wire_message_free);
   else
     g_task_return_error (task, error);
 }
@@ -584,7 +525,7 @@ async_call_readable (GSocket      *socket,
   GTask *task = user_data;
   AsyncCall *call = g_task_get_task_data (task);
   GError *error = NULL;
-  Reply *reply = NULL;
+  SpacetestWireMessage *reply = NULL;
   int r;
 
   if (g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error))
@@ -621,21 +562,21 @@ async_call_timed_out (gpointer user_data)
                      g_error_new (SPACETEST_ERROR, SPACETEST_ERROR_TIMED_OUT,
                                   _("The spacer service (pid %d) did not "
                                     "answer '%s' within %u ms"),
-                                  (int) call->self->pid, call->name,
+                                  (int) call->self->pid,
+                                  _spacetest_wire_request_name (call->kind),
                                   call->self->timeout_ms));
   return G_SOURCE_REMOVE;
 }
 
 static void
-call_async (SpacetestSpacer     *self,
-            const char          *name,
-            GVariant            *params,
-            gpointer             source_tag,
-            GCancellable        *cancellable,
-            GAsyncReadyCallback  callback,
-            gpointer             user_data)
+call_async (SpacetestSpacer          *self,
+            SpacetestWireRequest      kind,
+            SpacetestNamespaceType    types,
+            gpointer                  source_tag,
+            GCancellable             *cancellable,
+            GAsyncReadyCallback       callback,
+            gpointer                  user_data)
 {
-  g_autoptr(GVariant) owned = g_variant_ref_sink (params);
   g_autoptr(GTask) task = NULL;
   GError *error = NULL;
   AsyncCall *call;
@@ -650,7 +591,7 @@ call_async (SpacetestSpacer     *self,
       return;
     }
 
-  if (!send_request (self, serial, name, owned, &error))
+  if (!send_request (self, serial, kind, types, &error))
     {
       end_request (self);
       g_task_return_error (task, error);
@@ -659,7 +600,7 @@ call_async (SpacetestSpacer     *self,
 
   call = g_new0 (AsyncCall, 1);
   call->self = self;
-  call->name = g_strdup (name);
+  call->kind = kind;
   call->serial = serial;
   g_task_set_task_data (task, call, (GDestroyNotify) async_call_free);
 
@@ -701,26 +642,10 @@ handshake (SpacetestSpacer  *self,
            GCancellable     *cancellable,
            GError          **error)
 {
-  g_autoptr(Reply) reply = NULL;
-  GVariantDict params;
-  guint32 version = 0;
+  g_autoptr(SpacetestWireMessage) reply = NULL;
 
-  g_variant_dict_init (&params, NULL);
-  g_variant_dict_insert (&params, "version", "u", (guint32) SPACETEST_WIRE_VERSION);
-  reply = call_sync (self, "hello", g_variant_dict_end (&params), cancellable, error);
-  if (reply == NULL)
-    return FALSE;
-
-  if (!g_variant_lookup (reply->params, "version", "u", &version) ||
-      version != SPACETEST_WIRE_VERSION || reply->fds->len != 0)
-    {
-      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
-                   _("The spacer service speaks protocol version %u, not %d"),
-                   version, SPACETEST_WIRE_VERSION);
-      return FALSE;
-    }
-
-  return TRUE;
+  reply = call_sync (self, SPACETEST_WIRE_HELLO, 0, cancellable, error);
+  return reply != NULL && _spacetest_wire_parse_hello_reply (reply, error);
 }
 
 static SpacetestSpacer *
@@ -837,136 +762,68 @@ pid_of_pidfd (int       fd,
   return TRUE;
 }
 
-/* Takes the fd that @handle names out of @reply: the caller owns it now.
- * The fds nobody took are closed when the reply is freed. Returns -1 for
- * a handle that names no fd (or one already taken). */
-static int
-take_fd (Reply  *reply,
-         gint32  handle)
-{
-  int fd;
-
-  if (handle < 0 || (guint) handle >= reply->fds->len)
-    return -1;
-
-  fd = g_array_index (reply->fds, int, handle);
-  g_array_index (reply->fds, int, handle) = -1;
-  return fd;
-}
-
-static int
-take_handle (Reply       *reply,
-             const char  *key,
-             gboolean     required,
-             GError     **error)
-{
-  gint32 handle;
-  int fd;
-
-  if (!g_variant_lookup (reply->params, key, "h", &handle))
-    {
-      if (required)
-        g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
-                     _("The spacer's reply lacks '%s'"), key);
-      return -1;
-    }
-
-  fd = take_fd (reply, handle);
-  if (fd < 0)
-    g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
-                 _("The spacer's reply refers to a missing file descriptor "
-                   "for '%s'"), key);
-  return fd;
-}
-
+/* The namespace of @type in @fd (taken); @key names the reply's entry,
+ * or NULL in a rooms reply. */
 static SpacetestNamespace *
-take_namespace (Reply                   *reply,
-                const char              *key,
-                SpacetestNamespaceType   type,
-                GError                 **error)
+namespace_from_fd (int                      fd,
+                   SpacetestNamespaceType   type,
+                   const char              *key,
+                   GError                 **error)
 {
-  g_autoptr(SpacetestNamespace) ns = NULL;
-  int fd = take_handle (reply, key, TRUE, error);
+  g_autoptr(SpacetestNamespace) ns = _spacetest_namespace_new_take_fd (fd,
+                                                                       error);
+  SpacetestNamespaceType got;
 
-  if (fd < 0)
+  if (ns == NULL)
     return NULL;
 
-  ns = _spacetest_namespace_new_take_fd (fd, error);
-  if (ns != NULL && spacetest_namespace_get_namespace_type (ns) != type)
-    {
-      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
-                   _("The spacer sent a %s for '%s'"),
-                   _spacetest_type_describe (spacetest_namespace_get_namespace_type (ns)),
-                   key);
-      return NULL;
-    }
-  return g_steal_pointer (&ns);
+  got = spacetest_namespace_get_namespace_type (ns);
+  if (got == type)
+    return g_steal_pointer (&ns);
+
+  if (key != NULL)
+    g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+                 _("The spacer sent a %s for '%s'"),
+                 _spacetest_type_describe (got), key);
+  else
+    g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+                 _("The spacer sent a %s instead of a %s"),
+                 _spacetest_type_describe (got),
+                 _spacetest_type_describe (type));
+  return NULL;
 }
 
 /* Makes the client of a new service from a subspace reply. */
 static SpacetestSpacer *
 subspace_from_reply (SpacetestSpacer         *parent,
                      SpacetestNamespaceType   types,
-                     Reply                   *reply,
+                     SpacetestWireMessage    *reply,
                      GError                 **error)
 {
+  g_auto(SpacetestWireSubspace) fds = SPACETEST_WIRE_SUBSPACE_INIT;
   g_autoptr(SpacetestSpacer) self = NULL;
-  int fd;
 
-  fd = take_handle (reply, "socket", TRUE, error);
-  if (fd < 0)
+  if (!_spacetest_wire_take_subspace (reply, types, &fds, error))
     return NULL;
-  self = spacer_new_for_fd (fd, error);
+
+  self = spacer_new_for_fd (g_steal_fd (&fds.socket), error);
   if (self == NULL)
     return NULL;
   self->timeout_ms = parent->timeout_ms;
+  self->pidfd = g_steal_fd (&fds.pidfd);
 
-  self->pidfd = take_handle (reply, "pidfd", TRUE, error);
-  if (self->pidfd < 0)
+  if (!pid_of_pidfd (self->pidfd, &self->pid, error) ||
+      (fds.user >= 0 &&
+       (self->user_ns = namespace_from_fd (g_steal_fd (&fds.user),
+                                           SPACETEST_NAMESPACE_TYPE_USER,
+                                           "user", error)) == NULL) ||
+      (fds.pid >= 0 &&
+       (self->pid_ns = namespace_from_fd (g_steal_fd (&fds.pid),
+                                          SPACETEST_NAMESPACE_TYPE_PID,
+                                          "pid", error)) == NULL))
     return NULL;
-  if (!pid_of_pidfd (self->pidfd, &self->pid, error))
-    return NULL;
-
-  if (types & SPACETEST_NAMESPACE_TYPE_USER)
-    {
-      self->user_ns = take_namespace (reply, "user", SPACETEST_NAMESPACE_TYPE_USER, error);
-      if (self->user_ns == NULL)
-        return NULL;
-    }
-  if (types & SPACETEST_NAMESPACE_TYPE_PID)
-    {
-      self->pid_ns = take_namespace (reply, "pid", SPACETEST_NAMESPACE_TYPE_PID, error);
-      if (self->pid_ns == NULL)
-        return NULL;
-    }
 
   return g_steal_pointer (&self);
-}
-
-static gboolean
-check_types (SpacetestNamespaceType   types,
-             SpacetestNamespaceType   allowed,
-             const char              *operation,
-             GError                 **error)
-{
-  if (types != 0 && (types & ~allowed) == 0)
-    return TRUE;
-
-  g_autofree char *got = _spacetest_types_describe (types);
-  g_autofree char *ok = _spacetest_types_describe (allowed);
-  g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT,
-               _("%s takes one or more of %s, not %s"), operation, ok, got);
-  return FALSE;
-}
-
-static GVariant *
-types_params (SpacetestNamespaceType types)
-{
-  GVariantDict params;
-
-  g_variant_dict_init (&params, NULL);
-  g_variant_dict_insert (&params, "types", "u", (guint32) types);
-  return g_variant_dict_end (&params);
 }
 
 /* Starts the asynchronous form of a request that takes a set of types:
@@ -975,9 +832,8 @@ types_params (SpacetestNamespaceType types)
  * types. */
 static void
 typed_call_async (SpacetestSpacer         *self,
-                  const char              *name,
+                  SpacetestWireRequest     kind,
                   SpacetestNamespaceType   types,
-                  SpacetestNamespaceType   allowed,
                   const char              *operation,
                   gpointer                 source_tag,
                   GAsyncReadyCallback      reply_cb,
@@ -991,13 +847,13 @@ typed_call_async (SpacetestSpacer         *self,
   g_task_set_source_tag (task, source_tag);
   g_task_set_task_data (task, GUINT_TO_POINTER (types), NULL);
 
-  if (!check_types (types, allowed, operation, &error))
+  if (!_spacetest_wire_check_types (kind, types, operation, &error))
     {
       g_task_return_error (task, error);
       return;
     }
 
-  call_async (self, name, types_params (types), source_tag, cancellable,
+  call_async (self, kind, types, source_tag, cancellable,
               reply_cb, g_steal_pointer (&task));
 }
 
@@ -1028,17 +884,18 @@ spacetest_spacer_subspace (SpacetestSpacer         *self,
                            GCancellable            *cancellable,
                            GError                 **error)
 {
-  g_autoptr(Reply) reply = NULL;
+  g_autoptr(SpacetestWireMessage) reply = NULL;
   g_autoptr(SpacetestSpacer) sub = NULL;
 
   g_return_val_if_fail (SPACETEST_IS_SPACER (self), NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!check_types (types, SUBSPACE_TYPES, "spacetest_spacer_subspace()", error))
+  if (!_spacetest_wire_check_types (SPACETEST_WIRE_SUBSPACE, types,
+                                    "spacetest_spacer_subspace()", error))
     return NULL;
 
-  reply = call_sync (self, "subspace", types_params (types), cancellable, error);
+  reply = call_sync (self, SPACETEST_WIRE_SUBSPACE, types, cancellable, error);
   if (reply == NULL)
     return NULL;
 
@@ -1057,7 +914,8 @@ subspace_reply_cb (GObject      *source,
   g_autoptr(GTask) task = user_data;
   SpacetestSpacer *self = SPACETEST_SPACER (source);
   g_autoptr(GError) error = NULL;
-  g_autoptr(Reply) reply = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr(SpacetestWireMessage) reply =
+    g_task_propagate_pointer (G_TASK (result), &error);
   g_autoptr(SpacetestSpacer) sub = NULL;
   SpacetestNamespaceType types = GPOINTER_TO_UINT (g_task_get_task_data (task));
 
@@ -1100,7 +958,7 @@ spacetest_spacer_subspace_async (SpacetestSpacer         *self,
   g_return_if_fail (SPACETEST_IS_SPACER (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  typed_call_async (self, "subspace", types, SUBSPACE_TYPES,
+  typed_call_async (self, SPACETEST_WIRE_SUBSPACE, types,
                     "spacetest_spacer_subspace_async()",
                     spacetest_spacer_subspace_async, subspace_reply_cb,
                     cancellable, callback, user_data);
@@ -1134,58 +992,32 @@ spacetest_spacer_subspace_finish (SpacetestSpacer  *self,
 
 static GPtrArray *
 rooms_from_reply (SpacetestNamespaceType   types,
-                  Reply                   *reply,
+                  SpacetestWireMessage    *reply,
                   GError                 **error)
 {
   g_autoptr(GPtrArray) rooms = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GVariant) handles = NULL;
-  guint expected = 0;
+  g_autoptr(GArray) fds = g_array_new (FALSE, FALSE, sizeof (int));
+
+  if (!_spacetest_wire_take_rooms (reply, types, fds, error))
+    return NULL;
 
   for (int i = 0; i < SPACETEST_N_TYPES; i++)
-    if (types & _spacetest_types[i])
-      expected++;
-
-  handles = g_variant_lookup_value (reply->params, "namespaces", G_VARIANT_TYPE ("ah"));
-  if (handles == NULL || g_variant_n_children (handles) != expected)
-    {
-      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
-                   _("The spacer sent %u namespaces instead of %u"),
-                   handles ? (guint) g_variant_n_children (handles) : 0, expected);
-      return NULL;
-    }
-
-  for (int i = 0, k = 0; i < SPACETEST_N_TYPES; i++)
     {
       SpacetestNamespace *ns;
-      gint32 handle;
       int fd;
 
       if (!(types & _spacetest_types[i]))
         continue;
 
-      g_variant_get_child (handles, k++, "h", &handle);
-      fd = take_fd (reply, handle);
-      if (fd < 0)
-        {
-          g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
-                       _("The spacer's reply refers to a missing file descriptor"));
-          return NULL;
-        }
-
-      ns = _spacetest_namespace_new_take_fd (fd, error);
+      fd = g_array_index (fds, int, rooms->len);
+      g_array_index (fds, int, rooms->len) = -1;
+      ns = namespace_from_fd (fd, _spacetest_types[i], NULL, error);
       if (ns == NULL)
         {
+          _spacetest_close_fds (fds);
           return NULL;
         }
       g_ptr_array_add (rooms, ns);
-      if (spacetest_namespace_get_namespace_type (ns) != _spacetest_types[i])
-        {
-          g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
-                       _("The spacer sent a %s instead of a %s"),
-                       _spacetest_type_describe (spacetest_namespace_get_namespace_type (ns)),
-                       _spacetest_type_describe (_spacetest_types[i]));
-          return NULL;
-        }
     }
 
   return g_steal_pointer (&rooms);
@@ -1218,16 +1050,17 @@ spacetest_spacer_rooms (SpacetestSpacer         *self,
                         GCancellable            *cancellable,
                         GError                 **error)
 {
-  g_autoptr(Reply) reply = NULL;
+  g_autoptr(SpacetestWireMessage) reply = NULL;
 
   g_return_val_if_fail (SPACETEST_IS_SPACER (self), NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!check_types (types, ROOM_TYPES, "spacetest_spacer_rooms()", error))
+  if (!_spacetest_wire_check_types (SPACETEST_WIRE_ROOMS, types,
+                                    "spacetest_spacer_rooms()", error))
     return NULL;
 
-  reply = call_sync (self, "rooms", types_params (types), cancellable, error);
+  reply = call_sync (self, SPACETEST_WIRE_ROOMS, types, cancellable, error);
   if (reply == NULL)
     return NULL;
 
@@ -1241,7 +1074,8 @@ rooms_reply_cb (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(Reply) reply = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr(SpacetestWireMessage) reply =
+    g_task_propagate_pointer (G_TASK (result), &error);
   SpacetestNamespaceType types = GPOINTER_TO_UINT (g_task_get_task_data (task));
   GPtrArray *rooms = NULL;
 
@@ -1277,7 +1111,7 @@ spacetest_spacer_rooms_async (SpacetestSpacer         *self,
   g_return_if_fail (SPACETEST_IS_SPACER (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  typed_call_async (self, "rooms", types, ROOM_TYPES,
+  typed_call_async (self, SPACETEST_WIRE_ROOMS, types,
                     "spacetest_spacer_rooms_async()",
                     spacetest_spacer_rooms_async, rooms_reply_cb,
                     cancellable, callback, user_data);
@@ -1334,7 +1168,7 @@ spacetest_spacer_new_transient (SpacetestSpacer         *self,
   g_return_val_if_fail (SPACETEST_IS_SPACER (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!_spacetest_is_single_type (type) || !(type & ROOM_TYPES))
+  if (!_spacetest_is_single_type (type) || !(type & SPACETEST_ROOM_TYPES))
     {
       g_autofree char *got = _spacetest_types_describe (type);
 
