@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <gio/gunixfdlist.h>
+#include <gio/gunixfdmessage.h>
 
 /**
  * SECTION:spacetest-spacer
@@ -353,6 +353,28 @@ end_request (SpacetestSpacer *self)
   g_mutex_unlock (&self->lock);
 }
 
+/* Replaces @error by why the connection broke: the spacer was closed, or
+ * the service ended (then says how). */
+static void
+connection_broke (SpacetestSpacer  *self,
+                  gboolean          eof,
+                  GError          **error)
+{
+  g_mutex_lock (&self->lock);
+  if (self->closed)
+    {
+      g_clear_error (error);
+      set_closed_error (self, error);
+    }
+  else if (eof)
+    {
+      g_clear_error (error);
+      mark_dead (self);
+      set_dead_error (self, error);
+    }
+  g_mutex_unlock (&self->lock);
+}
+
 static gboolean
 send_request (SpacetestSpacer          *self,
               guint32                   serial,
@@ -360,29 +382,100 @@ send_request (SpacetestSpacer          *self,
               SpacetestNamespaceType    types,
               GError                  **error)
 {
-  int fd = g_socket_get_fd (self->socket);
-  GError *local_error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) local_error = NULL;
+  GError *send_error = NULL;
+  GOutputVector vector;
 
-  if (_spacetest_wire_send (fd, _spacetest_wire_request (serial, kind, types),
-                            NULL, 0, &local_error))
+  bytes = _spacetest_wire_to_bytes (_spacetest_wire_request (serial, kind,
+                                                             types),
+                                    error);
+  if (bytes == NULL)
+    return FALSE;
+
+  vector.buffer = g_bytes_get_data (bytes, &vector.size);
+  if (g_socket_send_message (self->socket, NULL, &vector, 1, NULL, 0,
+                             G_SOCKET_MSG_NONE, NULL, &local_error) >= 0)
     return TRUE;
 
-  if (g_error_matches (local_error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED))
-    {
-      /* The service is gone: say how it ended instead. */
-      g_clear_error (&local_error);
-      g_mutex_lock (&self->lock);
-      mark_dead (self);
-      set_dead_error (self, &local_error);
-      g_mutex_unlock (&self->lock);
-    }
-  g_propagate_error (error, local_error);
+  g_set_error (&send_error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+               _("Cannot send a message to the spacer service: %s"),
+               local_error->message);
+  connection_broke (self,
+                    g_error_matches (local_error, G_IO_ERROR,
+                                     G_IO_ERROR_BROKEN_PIPE) ||
+                    g_error_matches (local_error, G_IO_ERROR,
+                                     G_IO_ERROR_CONNECTION_CLOSED),
+                    &send_error);
+  g_propagate_error (error, send_error);
   return FALSE;
 }
 
+/* Receives one message, with the descriptors it carries (GSocket with
+ * GUnixFDMessage). Returns NULL with *@eof or *@would_block set, or with
+ * @error set; no descriptor stays open on any error path. */
+static SpacetestWireMessage *
+receive_message (GSocket   *socket,
+                 gboolean  *eof,
+                 gboolean  *would_block,
+                 GError   **error)
+{
+  char *data = g_malloc (SPACETEST_WIRE_MAX_SIZE);
+  GInputVector vector = { data, SPACETEST_WIRE_MAX_SIZE };
+  g_autoptr(GError) local_error = NULL;
+  GSocketControlMessage **messages = NULL;
+  int n_messages = 0;
+  int flags = 0;
+  GArray *fds;
+  gssize len;
+
+  *eof = *would_block = FALSE;
+
+  /* GLib receives with MSG_CMSG_CLOEXEC, into a control buffer for far
+   * more descriptors than a message may carry: the codec checks their
+   * number and the truncation flags. */
+  len = g_socket_receive_message (socket, NULL, &vector, 1, &messages,
+                                  &n_messages, &flags, NULL, &local_error);
+  if (len < 0)
+    {
+      g_free (data);
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        *would_block = TRUE;
+      /* The peer is gone with a message of ours unread (ECONNRESET): for
+       * a SOCK_SEQPACKET socket that means end of file. */
+      else if (g_error_matches (local_error, G_IO_ERROR,
+                                G_IO_ERROR_CONNECTION_CLOSED))
+        *eof = TRUE;
+      else
+        g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+                     _("Cannot receive a message from the spacer: %s"),
+                     local_error->message);
+      return NULL;
+    }
+
+  fds = g_array_new (FALSE, FALSE, sizeof (int));
+  for (int i = 0; i < n_messages; i++)
+    {
+      if (G_IS_UNIX_FD_MESSAGE (messages[i]))
+        {
+          int n = 0;
+          int *received = g_unix_fd_message_steal_fds (
+                            G_UNIX_FD_MESSAGE (messages[i]), &n);
+
+          g_array_append_vals (fds, received, n);
+          g_free (received);
+        }
+      g_object_unref (messages[i]);
+    }
+  g_free (messages);
+
+  return _spacetest_wire_decode (data, len, fds, flags,
+                                 g_socket_get_fd (socket), eof, error);
+}
+
 /* Reads one message. Returns 1 with *@reply_out for the "ok" reply to
- * @serial, 0 for a stale reply (to an abandoned request; discarded), -1
- * on error (an "error" reply gives its error). */
+ * @serial, 0 for a stale reply (to an abandoned request; discarded) or
+ * none yet, -1 on error (an "error" reply gives its error). */
 static int
 receive_reply (SpacetestSpacer       *self,
                guint32                serial,
@@ -391,25 +484,14 @@ receive_reply (SpacetestSpacer       *self,
 {
   g_autoptr(SpacetestWireMessage) message = NULL;
   GError *local_error = NULL;
-  gboolean eof;
+  gboolean eof, would_block;
 
-  message = _spacetest_wire_recv (g_socket_get_fd (self->socket), &eof,
-                                  &local_error);
+  message = receive_message (self->socket, &eof, &would_block, &local_error);
+  if (message == NULL && would_block)
+    return 0;
   if (message == NULL)
     {
-      g_mutex_lock (&self->lock);
-      if (self->closed)
-        {
-          /* closed by another thread, or from a callback, meanwhile */
-          g_clear_error (&local_error);
-          set_closed_error (self, &local_error);
-        }
-      else if (eof)
-        {
-          mark_dead (self);
-          set_dead_error (self, &local_error);
-        }
-      g_mutex_unlock (&self->lock);
+      connection_broke (self, eof, &local_error);
       g_propagate_error (error, local_error);
       return -1;
     }
