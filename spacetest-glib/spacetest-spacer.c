@@ -1691,11 +1691,15 @@ spacetest_spacer_set_timeout (SpacetestSpacer *self,
  * @error: return location for a #GError
  *
  * Ends the service and waits for it to end (reaping it, when this process
- * started it); a service that does not end within the timeout is killed.
- * Calling it again does nothing; other calls on a closed spacer give
- * %SPACETEST_ERROR_CLOSED. Namespaces already received stay valid.
+ * started it). A service that does not end within the
+ * #SpacetestSpacer:timeout is killed, and the call reports that with
+ * %SPACETEST_ERROR_TIMED_OUT; the spacer is closed and cleaned up all the
+ * same. Calling it again does nothing and returns %TRUE; other calls on a
+ * closed spacer give %SPACETEST_ERROR_CLOSED, and a request waiting in
+ * another thread fails with it. Namespaces already received stay valid.
  *
- * Returns: %TRUE
+ * Returns: %TRUE if the service ended by itself (or had ended before),
+ *   %FALSE with @error set if it had to be killed
  *
  * Since: 0.1
  */
@@ -1705,6 +1709,7 @@ spacetest_spacer_close (SpacetestSpacer  *self,
 {
   gboolean killed = FALSE;
   gboolean wait;
+  guint timeout_ms;
 
   g_return_val_if_fail (SPACETEST_IS_SPACER (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -1723,12 +1728,13 @@ spacetest_spacer_close (SpacetestSpacer  *self,
   if (self->socket != NULL)
     g_socket_shutdown (self->socket, TRUE, TRUE, NULL);
   wait = self->death == NULL && self->pid > 0;
+  timeout_ms = self->timeout_ms;
   g_mutex_unlock (&self->lock);
 
   /* Without the lock, so that a woken request can finish meanwhile; no
    * new request starts on a closed spacer. */
   if (wait)
-    g_free (wait_for_service (self, self->timeout_ms, &killed));
+    g_free (wait_for_service (self, timeout_ms, &killed));
 
   g_mutex_lock (&self->lock);
   /* A request still waiting closes the socket when it ends. */
@@ -1736,6 +1742,15 @@ spacetest_spacer_close (SpacetestSpacer  *self,
     g_socket_close (self->socket, NULL);
   g_clear_fd (&self->pidfd, NULL);
   g_mutex_unlock (&self->lock);
+
+  if (killed)
+    {
+      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_TIMED_OUT,
+                   _("The spacer service (pid %d) did not end within %u ms "
+                     "and was killed"),
+                   (int) self->pid, timeout_ms);
+      return FALSE;
+    }
 
   return TRUE;
 }

@@ -1463,7 +1463,9 @@ test_timeout (void)
   spacetest_spacer_set_timeout (sub, 300);
   g_assert_no_errno (kill (spacetest_spacer_get_pid (sub), SIGSTOP));
   start = g_get_monotonic_time ();
-  close_spacer (sub);
+  g_assert_false (spacetest_spacer_close (sub, &error));
+  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_TIMED_OUT);
+  g_clear_error (&error);
   elapsed_ms = (g_get_monotonic_time () - start) / 1000;
   g_assert_cmpint (elapsed_ms, <, 2500);
   g_assert_true (wait_process_gone (spacetest_spacer_get_pid (sub), 2000));
@@ -1472,7 +1474,9 @@ test_timeout (void)
   spacetest_spacer_set_timeout (spacer, 300);
   g_assert_no_errno (kill (pid, SIGSTOP));
   start = g_get_monotonic_time ();
-  close_spacer (spacer);
+  g_assert_false (spacetest_spacer_close (spacer, &error));
+  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_TIMED_OUT);
+  g_clear_error (&error);
   elapsed_ms = (g_get_monotonic_time () - start) / 1000;
   g_assert_cmpint (elapsed_ms, <, 2500);
   g_assert_true (process_gone (pid));
@@ -3371,6 +3375,64 @@ test_subspace_closed_dir (void)
   g_assert_no_errno (rmdir (closed));
 }
 
+/* ---- closing a service that does not end --------------------------------- */
+
+/* Closes @spacer, whose service (@pid) is stopped: close() kills it after
+ * the timeout, reports that, and leaves the spacer closed all the same. */
+static void
+assert_close_kills (SpacetestSpacer *spacer,
+                    GPid             pid,
+                    gboolean         with_error)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) result = NULL;
+  g_autofree char *pid_text = g_strdup_printf ("%d", (int) pid);
+  gint64 start, elapsed_ms;
+
+  spacetest_spacer_set_timeout (spacer, 200);
+  g_assert_no_errno (kill (pid, SIGSTOP));
+  start = g_get_monotonic_time ();
+  g_assert_false (spacetest_spacer_close (spacer, with_error ? &error : NULL));
+  elapsed_ms = (g_get_monotonic_time () - start) / 1000;
+  g_assert_cmpint (elapsed_ms, >=, 199);
+  g_assert_cmpint (elapsed_ms, <, 2500);
+  if (with_error)
+    {
+      g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_TIMED_OUT);
+      g_assert_nonnull (strstr (error->message, pid_text));
+      g_assert_nonnull (strstr (error->message, "200"));
+      g_clear_error (&error);
+    }
+
+  /* gone (our child: reaped), and the spacer is closed */
+  g_assert_true (wait_process_gone (pid, 2000));
+  g_assert_true (spacetest_spacer_close (spacer, &error));
+  g_assert_no_error (error);
+  result = spacetest_spacer_rooms (spacer, NET, NULL, &error);
+  check_closed_error (error);
+  g_assert_null (result);
+}
+
+static void
+test_close_killed (void)
+{
+  spacetest_test_check_leaks ();
+
+  for (int with_error = 0; with_error < 2; with_error++)
+    {
+      g_autoptr(SpacetestSpacer) spacer = new_spacer ();
+      g_autoptr(SpacetestSpacer) sub = subspace (spacer, USER | PID);
+      GPid pid = spacetest_spacer_get_pid (spacer);
+
+      /* a subspace's service (a pidfd; its parent service reaps it) */
+      assert_close_kills (sub, spacetest_spacer_get_pid (sub), with_error);
+      assert_spacer_works (spacer);
+      /* the service this process started */
+      assert_close_kills (spacer, pid, with_error);
+      g_assert_true (process_gone (pid));
+    }
+}
+
 /* ---- the asynchronous subspace path never blocks ------------------------ */
 
 /* Set in the environment of this program when it is started as a fake
@@ -3737,6 +3799,7 @@ main (int    argc,
   g_test_add_func ("/spacetest/spacer/testlayer/fail/subprocess",
                    test_testlayer_fail_subprocess);
 
+  g_test_add_func ("/spacetest/spacer/close/killed", test_close_killed);
   g_test_add_func ("/spacetest/spacer/async/subspace-handshake",
                    test_async_subspace_handshake);
   g_test_add_func ("/spacetest/spacer/no-thread", test_no_thread);
