@@ -762,6 +762,83 @@ request_start (SpacetestSpacer         *self,
     runner->next = request;
 }
 
+/* ---- operations --------------------------------------------------------- */
+
+/* What one kind of operation does: the request it starts with, what it
+ * makes of the reply (called with the Op as its user data), and how to
+ * free what it makes. */
+typedef struct
+{
+  SpacetestWireRequest request;
+  Done replied;
+  GDestroyNotify result_free;
+} Operation;
+
+/* One operation in progress. */
+typedef struct
+{
+  SpacetestSpacer *self;        /* a reference */
+  SpacetestNamespaceType types;
+  GCancellable *cancellable;    /* a reference, or NULL */
+  Runner *runner;
+  Done done;
+  gpointer user_data;
+} Op;
+
+static Op *
+op_new (SpacetestSpacer         *self,
+        SpacetestNamespaceType   types,
+        GCancellable            *cancellable,
+        Runner                  *runner,
+        Done                     done,
+        gpointer                 user_data)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->self = g_object_ref (self);
+  op->types = types;
+  op->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
+  op->runner = runner;
+  op->done = done;
+  op->user_data = user_data;
+  return op;
+}
+
+static void
+op_free (Op *op)
+{
+  g_object_unref (op->self);
+  g_clear_object (&op->cancellable);
+  g_free (op);
+}
+
+static void
+op_finish (Op       *op,
+           gpointer  result,
+           GError   *error)
+{
+  Done done = op->done;
+  gpointer user_data = op->user_data;
+
+  op_free (op);
+  done (result, error, user_data);
+}
+
+/* Starts @operation: its request to @self, in @runner. */
+static void
+operation_start (const Operation         *operation,
+                 SpacetestSpacer         *self,
+                 SpacetestNamespaceType   types,
+                 GCancellable            *cancellable,
+                 Runner                  *runner,
+                 Done                     done,
+                 gpointer                 user_data)
+{
+  request_start (self, operation->request, types, cancellable, runner,
+                 operation->replied,
+                 op_new (self, types, cancellable, runner, done, user_data));
+}
+
 /* ---- synchronous forms -------------------------------------------------- */
 
 typedef enum
@@ -837,16 +914,9 @@ sync_done (gpointer  result,
   runner->error = error;
 }
 
-typedef void (*Start) (SpacetestSpacer         *self,
-                       SpacetestNamespaceType   types,
-                       GCancellable            *cancellable,
-                       Runner                  *runner,
-                       Done                     done,
-                       gpointer                 user_data);
-
-/* Runs an operation to its end, and returns its result. */
+/* Runs @operation to its end, and returns its result. */
 static gpointer
-run_sync (Start                    start,
+run_sync (const Operation         *operation,
           SpacetestSpacer         *self,
           SpacetestNamespaceType   types,
           GCancellable            *cancellable,
@@ -854,7 +924,8 @@ run_sync (Start                    start,
 {
   Runner runner = { NULL, };
 
-  start (self, types, cancellable, &runner, sync_done, &runner);
+  operation_start (operation, self, types, cancellable, &runner, sync_done,
+                   &runner);
   while (!runner.done)
     {
       Request *request = g_steal_pointer (&runner.next);
@@ -886,13 +957,6 @@ run_sync (Start                    start,
 
 typedef struct
 {
-  SpacetestWireRequest request;
-  Start start;
-  GDestroyNotify result_free;
-} Operation;
-
-typedef struct
-{
   Runner runner;
   const Operation *operation;
 } AsyncCall;
@@ -920,8 +984,8 @@ async_done (gpointer  result,
     g_task_return_error (task, error);
 }
 
-/* Starts @operation (a request that takes a set of @types) on the
- * thread-default main context. */
+/* Starts @operation (rooms or subspace: a request that takes a set of
+ * @types) on the thread-default main context. */
 static void
 run_async (SpacetestSpacer          *self,
            const Operation          *operation,
@@ -943,63 +1007,13 @@ run_async (SpacetestSpacer          *self,
 
   if (_spacetest_wire_check_types (operation->request, types, function,
                                    &error))
-    operation->start (self, types, cancellable, &call->runner, async_done,
-                      task);
+    operation_start (operation, self, types, cancellable, &call->runner,
+                     async_done, task);
   else
     async_done (NULL, error, task);
 }
 
-/* ---- operations --------------------------------------------------------- */
-
-/* One operation in progress. */
-typedef struct
-{
-  SpacetestSpacer *self;        /* a reference */
-  SpacetestNamespaceType types;
-  GCancellable *cancellable;    /* a reference, or NULL */
-  Runner *runner;
-  Done done;
-  gpointer user_data;
-} Op;
-
-static Op *
-op_new (SpacetestSpacer         *self,
-        SpacetestNamespaceType   types,
-        GCancellable            *cancellable,
-        Runner                  *runner,
-        Done                     done,
-        gpointer                 user_data)
-{
-  Op *op = g_new0 (Op, 1);
-
-  op->self = g_object_ref (self);
-  op->types = types;
-  op->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
-  op->runner = runner;
-  op->done = done;
-  op->user_data = user_data;
-  return op;
-}
-
-static void
-op_free (Op *op)
-{
-  g_object_unref (op->self);
-  g_clear_object (&op->cancellable);
-  g_free (op);
-}
-
-static void
-op_finish (Op       *op,
-           gpointer  result,
-           GError   *error)
-{
-  Done done = op->done;
-  gpointer user_data = op->user_data;
-
-  op_free (op);
-  done (result, error, user_data);
-}
+/* ---- handshake, rooms, subspace ----------------------------------------- */
 
 /* A new service that cannot be used: ended at once, so that closing its
  * spacer does not wait. */
@@ -1029,18 +1043,9 @@ handshake_replied (gpointer  result,
 }
 
 /* The version handshake; the result is the spacer. */
-static void
-handshake_start (SpacetestSpacer         *self,
-                 SpacetestNamespaceType   types,
-                 GCancellable            *cancellable,
-                 Runner                  *runner,
-                 Done                     done,
-                 gpointer                 user_data)
-{
-  request_start (self, SPACETEST_WIRE_HELLO, 0, cancellable, runner,
-                 handshake_replied,
-                 op_new (self, types, cancellable, runner, done, user_data));
-}
+static const Operation handshake_operation = {
+  SPACETEST_WIRE_HELLO, handshake_replied, g_object_unref,
+};
 
 /* The namespace of @type in @fd (taken); @key names the reply's entry,
  * or NULL in a rooms reply. */
@@ -1120,21 +1125,8 @@ rooms_replied (gpointer  result,
   op_finish (op, rooms, error);
 }
 
-static void
-rooms_start (SpacetestSpacer         *self,
-             SpacetestNamespaceType   types,
-             GCancellable            *cancellable,
-             Runner                  *runner,
-             Done                     done,
-             gpointer                 user_data)
-{
-  request_start (self, SPACETEST_WIRE_ROOMS, types, cancellable, runner,
-                 rooms_replied,
-                 op_new (self, types, cancellable, runner, done, user_data));
-}
-
 static const Operation rooms_operation = {
-  SPACETEST_WIRE_ROOMS, rooms_start, (GDestroyNotify) g_ptr_array_unref,
+  SPACETEST_WIRE_ROOMS, rooms_replied, (GDestroyNotify) g_ptr_array_unref,
 };
 
 static SpacetestSpacer *
@@ -1245,26 +1237,13 @@ subspace_replied (gpointer  result,
 
   /* The new service answers its handshake as soon as it runs; the wait
    * for that is one more request, which blocks nothing either. */
-  handshake_start (sub, 0, op->cancellable, op->runner, op->done,
-                   op->user_data);
+  operation_start (&handshake_operation, sub, 0, op->cancellable, op->runner,
+                   op->done, op->user_data);
   op_free (op);
 }
 
-static void
-subspace_start (SpacetestSpacer         *self,
-                SpacetestNamespaceType   types,
-                GCancellable            *cancellable,
-                Runner                  *runner,
-                Done                     done,
-                gpointer                 user_data)
-{
-  request_start (self, SPACETEST_WIRE_SUBSPACE, types, cancellable, runner,
-                 subspace_replied,
-                 op_new (self, types, cancellable, runner, done, user_data));
-}
-
 static const Operation subspace_operation = {
-  SPACETEST_WIRE_SUBSPACE, subspace_start, g_object_unref,
+  SPACETEST_WIRE_SUBSPACE, subspace_replied, g_object_unref,
 };
 
 /* ---- construction ------------------------------------------------------- */
@@ -1345,7 +1324,7 @@ spacetest_spacer_new (GCancellable  *cancellable,
     }
   self->is_child = TRUE;
 
-  return run_sync (handshake_start, self, 0, cancellable, error);
+  return run_sync (&handshake_operation, self, 0, cancellable, error);
 }
 
 /* ---- requests ----------------------------------------------------------- */
@@ -1386,7 +1365,7 @@ spacetest_spacer_subspace (SpacetestSpacer         *self,
                                     "spacetest_spacer_subspace()", error))
     return NULL;
 
-  return run_sync (subspace_start, self, types, cancellable, error);
+  return run_sync (&subspace_operation, self, types, cancellable, error);
 }
 
 /**
@@ -1483,7 +1462,7 @@ spacetest_spacer_rooms (SpacetestSpacer         *self,
                                     "spacetest_spacer_rooms()", error))
     return NULL;
 
-  return run_sync (rooms_start, self, types, cancellable, error);
+  return run_sync (&rooms_operation, self, types, cancellable, error);
 }
 
 /**
@@ -1579,7 +1558,7 @@ spacetest_spacer_new_transient (SpacetestSpacer         *self,
       return NULL;
     }
 
-  rooms = run_sync (rooms_start, self, type, cancellable, error);
+  rooms = run_sync (&rooms_operation, self, type, cancellable, error);
   if (rooms == NULL)
     return NULL;
 

@@ -24,7 +24,6 @@
 #pragma once
 
 #include <glib.h>
-#include <sys/types.h>
 
 #include "spacetest-types.h"
 

@@ -305,14 +305,24 @@ _spacetest_wire_check_types (SpacetestWireRequest     request,
   return FALSE;
 }
 
+/* The protocol version a hello request or its reply gives; 0 for
+ * none. */
+static guint32
+get_version (SpacetestWireMessage *message)
+{
+  guint32 version = 0;
+
+  g_variant_lookup (message->params, "version", "u", &version);
+  return version;
+}
+
 gboolean
 _spacetest_wire_parse_hello (SpacetestWireMessage  *message,
                              GError               **error)
 {
-  guint32 version = 0;
+  guint32 version = get_version (message);
 
-  if (g_variant_lookup (message->params, "version", "u", &version) &&
-      version == SPACETEST_WIRE_VERSION)
+  if (version == SPACETEST_WIRE_VERSION)
     return TRUE;
 
   g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
@@ -383,10 +393,9 @@ gboolean
 _spacetest_wire_parse_hello_reply (SpacetestWireMessage  *message,
                                    GError               **error)
 {
-  guint32 version = 0;
+  guint32 version = get_version (message);
 
-  if (g_variant_lookup (message->params, "version", "u", &version) &&
-      version == SPACETEST_WIRE_VERSION && message->fds->len == 0)
+  if (version == SPACETEST_WIRE_VERSION && message->fds->len == 0)
     return TRUE;
 
   g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
