@@ -1,3 +1,4 @@
+/* SPDX-FileCopyrightText: 2026 The spacetest-glib authors */
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* spacetest-spawn-private.h: starting spacer services and reaping
  * processes, shared by the client and the spacetest-spacer helper */
