@@ -730,14 +730,14 @@ request_start (SpacetestSpacer         *self,
   guint32 serial;
 
   if (g_cancellable_set_error_if_cancelled (cancellable, &error) ||
-      (runner->context == NULL && !can_wait_privately (self, &error)) ||
       !begin_request (self, &serial, &error))
     {
       done (NULL, error, user_data);
       return;
     }
 
-  if (!send_request (self, serial, kind, types, &error))
+  if ((runner->context == NULL && !can_wait_privately (self, &error)) ||
+      !send_request (self, serial, kind, types, &error))
     {
       end_request (self);
       done (NULL, error, user_data);
@@ -872,7 +872,7 @@ wait_timed_out (gpointer user_data)
 
 /* Waits for @request on a private main context, as
  * g_subprocess_communicate() does; the request's sources are attached to
- * it by name. It is not pushed as the thread-default context: nothing
+ * it explicitly. It is not pushed as the thread-default context: nothing
  * here looks that up, and g_main_context_push_thread_default() would
  * make GLib's global default context on its first call, a descriptor
  * kept for the life of the process (which leak checks see, and which
