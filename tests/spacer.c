@@ -3439,6 +3439,42 @@ test_close_killed (void)
  * spacer helper whose subspaces never answer their handshake. */
 #define SLOW_SUB_ENV "SPACETEST_SPACER_TEST_SLOW_SUB"
 
+/* Sends an "ok" reply to @serial with @params (floating), and @n_fds
+ * descriptors, as a service does. */
+static void
+slow_sub_reply (int          sock,
+                guint32      serial,
+                GVariant    *params,
+                const int   *fds,
+                guint        n_fds)
+{
+  g_autoptr(GVariant) reply =
+    g_variant_ref_sink (g_variant_new ("(us@a{sv})", serial, "ok", params));
+  union {
+    char buf[CMSG_SPACE (sizeof (int) * 3)];
+    struct cmsghdr align;
+  } control = { { 0, } };
+  struct iovec iov = { (void *) g_variant_get_data (reply),
+                       g_variant_get_size (reply) };
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+  g_assert_cmpuint (n_fds, <=, 3);
+  if (n_fds > 0)
+    {
+      struct cmsghdr *cmsg;
+
+      msg.msg_control = control.buf;
+      msg.msg_controllen = CMSG_SPACE (sizeof (int) * n_fds);
+      cmsg = CMSG_FIRSTHDR (&msg);
+      cmsg->cmsg_level = SOL_SOCKET;
+      cmsg->cmsg_type = SCM_RIGHTS;
+      cmsg->cmsg_len = CMSG_LEN (sizeof (int) * n_fds);
+      memcpy (CMSG_DATA (cmsg), fds, sizeof (int) * n_fds);
+    }
+  if (sendmsg (sock, &msg, MSG_NOSIGNAL) < 0)
+    _exit (94);
+}
+
 /* The fake service's main(): answers "hello", and answers "subspace"
  * with a new service that reads its requests and never answers. */
 static int
@@ -3450,6 +3486,7 @@ slow_sub_service_main (void)
     {
       char buf[4096];
       g_autoptr(GVariant) message = NULL;
+      GVariantDict dict;
       guint32 serial;
       const char *name;
       gssize len = recv (sock, buf, sizeof buf, 0);
@@ -3460,13 +3497,15 @@ slow_sub_service_main (void)
                                          len, FALSE, NULL, NULL);
       g_variant_ref_sink (message);
       g_variant_get (message, "(u&s@a{sv})", &serial, &name, NULL);
+      g_variant_dict_init (&dict, NULL);
 
       if (g_str_equal (name, "hello"))
-        fake_send (sock, fake_ok (serial, "version", g_variant_new_uint32 (1)),
-                   NULL, 0);
+        {
+          g_variant_dict_insert (&dict, "version", "u", (guint32) 1);
+          slow_sub_reply (sock, serial, g_variant_dict_end (&dict), NULL, 0);
+        }
       else if (g_str_equal (name, "subspace"))
         {
-          GVariantDict dict;
           int pair[2];
           int fds[3];
           pid_t silent;
@@ -3487,18 +3526,19 @@ slow_sub_service_main (void)
           close (pair[1]);
 
           fds[0] = pair[0];
-          fds[1] = pidfd_open (silent);
-          fds[2] = fake_open ("/proc/self/ns/user");
-          g_variant_dict_init (&dict, NULL);
+          fds[1] = (int) syscall (SYS_pidfd_open, silent, 0);
+          fds[2] = open ("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+          if (fds[1] < 0 || fds[2] < 0)
+            _exit (95);
           g_variant_dict_insert (&dict, "socket", "h", (gint32) 0);
           g_variant_dict_insert (&dict, "pidfd", "h", (gint32) 1);
           g_variant_dict_insert (&dict, "user", "h", (gint32) 2);
-          fake_send (sock, g_variant_new ("(us@a{sv})", serial, "ok",
-                                          g_variant_dict_end (&dict)),
-                     fds, 3);
+          slow_sub_reply (sock, serial, g_variant_dict_end (&dict), fds, 3);
           for (guint i = 0; i < 3; i++)
             close (fds[i]);
         }
+      else
+        g_variant_dict_clear (&dict);
     }
 }
 
@@ -3579,19 +3619,6 @@ test_async_subspace_handshake (void)
  * synchronous forms in a process of its own, before anything else. */
 #define NO_THREAD_ENV "SPACETEST_SPACER_TEST_NO_THREAD"
 
-static guint
-count_threads (void)
-{
-  g_autofree char *status = NULL;
-  const char *line;
-
-  g_assert_true (g_file_get_contents ("/proc/self/status", &status, NULL,
-                                      NULL));
-  line = strstr (status, "\nThreads:");
-  g_assert_nonnull (line);
-  return (guint) g_ascii_strtoull (line + strlen ("\nThreads:"), NULL, 10);
-}
-
 /* The synchronous forms start no thread (a thread started from a switched
  * thread would stay in its namespaces), and do not make GLib make one
  * either: no GTask. */
@@ -3604,7 +3631,7 @@ no_thread_main (void)
   g_autoptr(GPtrArray) rooms = NULL;
   g_autoptr(SpacetestNamespace) ns = NULL;
 
-  g_assert_cmpuint (count_threads (), ==, 1);
+  g_assert_cmpuint (tu_count_threads (), ==, 1);
 
   spacer = spacetest_spacer_new (NULL, &error);
   g_assert_no_error (error);
@@ -3617,7 +3644,7 @@ no_thread_main (void)
   g_assert_true (spacetest_spacer_close (sub, &error));
   g_assert_true (spacetest_spacer_close (spacer, &error));
 
-  g_assert_cmpuint (count_threads (), ==, 1);
+  g_assert_cmpuint (tu_count_threads (), ==, 1);
   g_assert_cmpuint (g_type_from_name ("GTask"), ==, 0);
   return 0;
 }
