@@ -15,6 +15,7 @@
 
 #include "spacetest-kernel-private.h"
 #include "spacetest-spacer-service-private.h"
+#include "spacetest-spawn-private.h"
 #include "spacetest-wire-private.h"
 
 #include <errno.h>
@@ -37,7 +38,7 @@ reap_children (SpacetestService *service)
 {
   pid_t pid;
 
-  while ((pid = waitpid (-1, NULL, WNOHANG)) > 0)
+  while ((pid = _spacetest_reap (-1, WNOHANG, NULL)) > 0)
     for (guint i = 0; i < service->subservices->len; i++)
       if (g_array_index (service->subservices, pid_t, i) == pid)
         {
@@ -84,9 +85,9 @@ rooms_child (SpacetestNamespaceType types,
       }
 
   if (error != NULL)
-    message = _spacetest_service_error_reply (0, error);
+    message = _spacetest_wire_error_reply (0, error);
   else
-    message = g_variant_new ("(usa{sv})", 0, "ok", NULL);
+    message = _spacetest_wire_rooms_reply (0, fds->len);
 
   _exit (_spacetest_wire_send (sock, message, (const int *) fds->data,
                                error ? 0 : fds->len, NULL) ? 0 : 1);
@@ -100,9 +101,8 @@ make_rooms (SpacetestNamespaceType   types,
             GArray                  *fds,
             GError                 **error)
 {
-  g_autoptr(GVariant) message = NULL;
-  g_autoptr(GArray) received = NULL;
-  const char *name;
+  g_autoptr(SpacetestWireMessage) reply = NULL;
+  GError *local_error = NULL;
   int pair[2];
   gboolean eof;
   pid_t pid;
@@ -131,35 +131,22 @@ make_rooms (SpacetestNamespaceType   types,
     }
 
   close (pair[1]);
-  message = _spacetest_wire_recv (pair[0], &received, &eof, error);
+  reply = _spacetest_wire_recv (pair[0], &eof, &local_error);
   close (pair[0]);
-  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
-    ;
+  _spacetest_reap (pid, 0, NULL);
 
-  if (message == NULL)
+  if (reply == NULL && eof)
+    g_set_error_literal (&local_error, SPACETEST_ERROR, SPACETEST_ERROR_FAILED,
+                         _("The spacer service's helper process failed"));
+  if (reply == NULL || !_spacetest_wire_parse_reply (reply, &local_error))
     {
-      if (eof)
-        g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_FAILED,
-                     _("The spacer service's helper process failed"));
+      g_propagate_error (error, local_error);
       return FALSE;
     }
 
-  g_variant_get (message, "(u&sa{sv})", NULL, &name, NULL);
-  if (strcmp (name, "ok") != 0)
-    {
-      g_autoptr(GVariant) params = g_variant_get_child_value (message, 2);
-      const char *text = "?";
-      gint32 code = SPACETEST_ERROR_FAILED;
-
-      g_variant_lookup (params, "code", "i", &code);
-      g_variant_lookup (params, "message", "&s", &text);
-      _spacetest_close_fds (received);
-      g_set_error_literal (error, SPACETEST_ERROR, code, text);
-      return FALSE;
-    }
-
-  g_array_append_vals (fds, received->data, received->len);
-  g_array_set_size (received, 0);
+  /* The child sends the namespaces in canonical order, no handles. */
+  g_array_append_vals (fds, reply->fds->data, reply->fds->len);
+  g_array_set_size (reply->fds, 0);
   return TRUE;
 }
 
@@ -308,9 +295,7 @@ main (int argc, char **argv)
   for (guint i = 0; i < service.subservices->len; i++)
     kill (g_array_index (service.subservices, pid_t, i), SIGKILL);
   for (guint i = 0; i < service.subservices->len; i++)
-    while (waitpid (g_array_index (service.subservices, pid_t, i), NULL,
-                    0) < 0 && errno == EINTR)
-      ;
+    _spacetest_reap (g_array_index (service.subservices, pid_t, i), 0, NULL);
   g_array_set_size (service.subservices, 0);
   reap_children (&service);
   g_array_unref (service.subservices);

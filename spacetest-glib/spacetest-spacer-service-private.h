@@ -16,15 +16,9 @@
 #include <sys/types.h>
 
 #include "spacetest-types.h"
+#include "spacetest-wire-private.h"
 
 G_BEGIN_DECLS
-
-#define SPACETEST_ROOM_TYPES \
-  (SPACETEST_NAMESPACE_TYPE_CGROUP | SPACETEST_NAMESPACE_TYPE_IPC | \
-   SPACETEST_NAMESPACE_TYPE_MNT | SPACETEST_NAMESPACE_TYPE_NET | \
-   SPACETEST_NAMESPACE_TYPE_TIME | SPACETEST_NAMESPACE_TYPE_UTS)
-#define SPACETEST_SUBSPACE_TYPES \
-  (SPACETEST_NAMESPACE_TYPE_USER | SPACETEST_NAMESPACE_TYPE_PID)
 
 typedef struct
 {
@@ -50,20 +44,16 @@ typedef struct
   GArray *subservices;   /* pids of the services it started */
   /* Set in a new service that a subspace request just started: it
    * answers nothing of its parent's and goes on serving its own client
-   * on fd 3 (see _spacetest_service_reborn ()). */
+   * on fd 3 (see become_new_service () in spacetest-spacer-main.c). */
   gboolean reborn;
   const SpacetestServiceActions *actions;
 } SpacetestService;
 
-GVariant *_spacetest_service_error_reply (guint32            serial,
-                                          const GError      *error);
-
 /* Receives one message on @service->sock and answers it (unless it made
  * a new service and now is that one: then it returns TRUE with
- * @service->reborn set); FALSE at end of
- * file or on a broken connection. @hangup says whether poll() saw the
- * peer shut down: recvmsg() returns 0 both at end of file and for an
- * empty datagram. */
+ * @service->reborn set); FALSE at end of file or on a broken connection.
+ * @hangup says whether poll() saw the peer shut down: recvmsg() returns
+ * 0 both at end of file and for an empty datagram. */
 gboolean  _spacetest_service_serve_one   (SpacetestService  *service,
                                           gboolean           hangup);
 

@@ -3,19 +3,21 @@
 /* spacetest-spacer.c: SpacetestSpacer, the client of a spacer service */
 
 #include "spacetest-namespace-private.h"
+#include "spacetest-spawn-private.h"
 #include "spacetest-wire-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <gio/gunixfdlist.h>
+#include <gio/gunixfdmessage.h>
 
 /**
  * SECTION:spacetest-spacer
@@ -66,11 +68,11 @@ struct _SpacetestSpacer
   GObject parent_instance;
 
   GMutex lock;
-  GSocket *socket;
+  GSocket *socket;       /* non-blocking */
   gboolean closed;
-  gboolean busy;
+  gboolean busy;         /* a request is waiting for its reply */
   char *death;           /* set once the service is gone */
-  guint32 serial;
+  guint32 serial;        /* of the last request */
 
   GPid pid;              /* in the caller's PID namespace */
   gboolean is_child;     /* started by us: we reap it */
@@ -93,13 +95,6 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
-
-#define ROOM_TYPES \
-  (SPACETEST_NAMESPACE_TYPE_CGROUP | SPACETEST_NAMESPACE_TYPE_IPC | \
-   SPACETEST_NAMESPACE_TYPE_MNT | SPACETEST_NAMESPACE_TYPE_NET | \
-   SPACETEST_NAMESPACE_TYPE_TIME | SPACETEST_NAMESPACE_TYPE_UTS)
-#define SUBSPACE_TYPES \
-  (SPACETEST_NAMESPACE_TYPE_USER | SPACETEST_NAMESPACE_TYPE_PID)
 
 static void
 spacetest_spacer_finalize (GObject *object)
@@ -242,67 +237,87 @@ describe_wait_status (int status)
   if (WIFEXITED (status))
     return g_strdup_printf (_("exited with status %d"), WEXITSTATUS (status));
   if (WIFSIGNALED (status))
-    return g_strdup_printf (_("was killed by signal %d (%s)"), WTERMSIG (status),
-                            g_strsignal (WTERMSIG (status)));
+    return g_strdup_printf (_("was killed by signal %d (%s)"),
+                            WTERMSIG (status), g_strsignal (WTERMSIG (status)));
   return g_strdup (_("ended"));
+}
+
+static void
+kill_service (SpacetestSpacer *self)
+{
+  if (self->is_child)
+    kill (self->pid, SIGKILL);
+  else if (self->pidfd >= 0)
+    syscall (SYS_pidfd_send_signal, self->pidfd, SIGKILL, NULL, 0);
+}
+
+/* Whether the process behind @pidfd ends before @deadline. */
+static gboolean
+pidfd_wait (int    pidfd,
+            gint64 deadline)
+{
+  for (;;)
+    {
+      struct pollfd pfd = { pidfd, POLLIN, 0 };
+      gint64 left = deadline - g_get_monotonic_time ();
+      int n = poll (&pfd, 1, left > 0 ? (int) MIN ((left + 999) / 1000,
+                                                   G_MAXINT) : 0);
+
+      if (n >= 0 || errno != EINTR)
+        return n > 0;
+    }
 }
 
 /* Waits up to @timeout_ms for the service to end (reaping it if it is
- * our child); kills it if it does not. Returns how it ended. */
+ * our child); kills it if it does not, and then sets *@killed. Returns
+ * how it ended. No descriptor is opened: it works when none is free. */
 static char *
 wait_for_service (SpacetestSpacer *self,
-                  guint            timeout_ms)
+                  guint            timeout_ms,
+                  gboolean        *killed)
 {
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gulong delay_us = 50;
   int status = 0;
 
   if (self->is_child)
-    {
-      for (;;)
-        {
-          pid_t r = waitpid (self->pid, &status, WNOHANG);
+    for (;;)
+      {
+        pid_t r = _spacetest_reap (self->pid, WNOHANG, &status);
 
-          if (r == self->pid)
-            return describe_wait_status (status);
-          if (r < 0 && errno != EINTR)
-            return g_strdup (_("ended"));   /* reaped by someone else */
-          if (g_get_monotonic_time () >= deadline)
-            {
-              kill (self->pid, SIGKILL);
-              while (waitpid (self->pid, &status, 0) < 0 && errno == EINTR)
-                ;
-              return g_strdup (_("did not end in time and was killed"));
-            }
-          g_usleep (1000);
-        }
-    }
+        if (r == self->pid)
+          return describe_wait_status (status);
+        if (r < 0)
+          return g_strdup (_("ended"));   /* reaped by someone else */
+        if (g_get_monotonic_time () >= deadline)
+          break;
+        g_usleep (delay_us);
+        delay_us = MIN (delay_us * 2, 1000);
+      }
+  else if (self->pidfd < 0 || pidfd_wait (self->pidfd, deadline))
+    return g_strdup (_("ended"));
 
-  if (self->pidfd >= 0)
-    {
-      struct pollfd pfd = { self->pidfd, POLLIN, 0 };
-
-      if (poll (&pfd, 1, (int) MIN (timeout_ms, G_MAXINT)) <= 0)
-        {
-          syscall (SYS_pidfd_send_signal, self->pidfd, SIGKILL, NULL, 0);
-          pfd.revents = 0;
-          poll (&pfd, 1, 1000);
-          return g_strdup (_("did not end in time and was killed"));
-        }
-    }
-
-  return g_strdup (_("ended"));
+  kill_service (self);
+  if (self->is_child)
+    _spacetest_reap (self->pid, 0, NULL);
+  else
+    pidfd_wait (self->pidfd, g_get_monotonic_time () + G_USEC_PER_SEC);
+  *killed = TRUE;
+  return g_strdup (_("did not end in time and was killed"));
 }
 
-/* Called with the lock held, when the connection broke. */
+/* Called with the lock held, when the connection broke: the service ends
+ * (a short wait). */
 static void
 mark_dead (SpacetestSpacer *self)
 {
   g_autofree char *how = NULL;
+  gboolean killed = FALSE;
 
   if (self->death != NULL)
     return;
 
-  how = wait_for_service (self, 1000);
+  how = wait_for_service (self, 1000, &killed);
   self->death = g_strdup_printf (_("The spacer service (pid %d) %s"),
                                  (int) self->pid, how);
 }
@@ -311,32 +326,9 @@ static void
 set_dead_error (SpacetestSpacer  *self,
                 GError          **error)
 {
-  g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED, "%s",
-               self->death);
+  g_set_error_literal (error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED,
+                       self->death);
 }
-
-/* ---- requests ----------------------------------------------------------- */
-
-typedef struct
-{
-  guint32 serial;
-  GVariant *params;   /* a{sv} of an "ok" reply */
-  GArray *fds;
-} Reply;
-
-static void
-reply_free (Reply *reply)
-{
-  g_clear_pointer (&reply->params, g_variant_unref);
-  if (reply->fds != NULL)
-    {
-      _spacetest_close_fds (reply->fds);
-      g_array_unref (reply->fds);
-    }
-  g_free (reply);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, reply_free)
 
 static void
 set_closed_error (SpacetestSpacer  *self,
@@ -346,7 +338,9 @@ set_closed_error (SpacetestSpacer  *self,
                _("The spacer (pid %d) has been closed"), (int) self->pid);
 }
 
-/* Takes the lock and reserves the connection for one request. */
+/* ---- the connection ----------------------------------------------------- */
+
+/* Reserves the connection for one request. */
 static gboolean
 begin_request (SpacetestSpacer  *self,
                guint32          *serial,
@@ -379,350 +373,764 @@ end_request (SpacetestSpacer *self)
 {
   g_mutex_lock (&self->lock);
   self->busy = FALSE;
+  /* spacetest_spacer_close() left the socket to us: a request's source
+   * must not watch a descriptor number that may be reused meanwhile. */
+  if (self->closed)
+    g_socket_close (self->socket, NULL);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Replaces @error by why the connection broke: the spacer was closed, or
+ * the service ended (then says how). */
+static void
+connection_broke (SpacetestSpacer  *self,
+                  gboolean          eof,
+                  GError          **error)
+{
+  g_mutex_lock (&self->lock);
+  if (self->closed)
+    {
+      g_clear_error (error);
+      set_closed_error (self, error);
+    }
+  else if (eof)
+    {
+      g_clear_error (error);
+      mark_dead (self);
+      set_dead_error (self, error);
+    }
   g_mutex_unlock (&self->lock);
 }
 
 static gboolean
-send_request (SpacetestSpacer  *self,
-              guint32           serial,
-              const char       *name,
-              GVariant         *params,
-              GError          **error)
+send_request (SpacetestSpacer          *self,
+              guint32                   serial,
+              SpacetestWireRequest      kind,
+              SpacetestNamespaceType    types,
+              GError                  **error)
 {
-  int fd = g_socket_get_fd (self->socket);
-  GError *local_error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) local_error = NULL;
+  GError *send_error = NULL;
+  GOutputVector vector;
 
-  if (_spacetest_wire_send (fd, g_variant_new ("(us@a{sv})", serial, name, params),
-                            NULL, 0, &local_error))
+  bytes = _spacetest_wire_to_bytes (_spacetest_wire_request (serial, kind,
+                                                             types),
+                                    error);
+  if (bytes == NULL)
+    return FALSE;
+
+  vector.buffer = g_bytes_get_data (bytes, &vector.size);
+  if (g_socket_send_message (self->socket, NULL, &vector, 1, NULL, 0,
+                             G_SOCKET_MSG_NONE, NULL, &local_error) >= 0)
     return TRUE;
 
-  if (g_error_matches (local_error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED))
-    {
-      /* The service is gone: say how it ended instead. */
-      g_clear_error (&local_error);
-      g_mutex_lock (&self->lock);
-      mark_dead (self);
-      set_dead_error (self, &local_error);
-      g_mutex_unlock (&self->lock);
-    }
-  g_propagate_error (error, local_error);
+  g_set_error (&send_error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+               _("Cannot send a message to the spacer service: %s"),
+               local_error->message);
+  connection_broke (self,
+                    g_error_matches (local_error, G_IO_ERROR,
+                                     G_IO_ERROR_BROKEN_PIPE) ||
+                    g_error_matches (local_error, G_IO_ERROR,
+                                     G_IO_ERROR_CONNECTION_CLOSED),
+                    &send_error);
+  g_propagate_error (error, send_error);
   return FALSE;
 }
 
-/* Reads one message. Returns 1 with *@reply_out for the reply to @serial,
- * 0 for a stale reply (to an abandoned request; discarded), -1 on error. */
-static int
-receive_reply (SpacetestSpacer  *self,
-               guint32           serial,
-               Reply           **reply_out,
-               GError          **error)
+/* Receives one message, with the descriptors it carries (GSocket with
+ * GUnixFDMessage). Returns NULL with *@eof or *@would_block set, or with
+ * @error set; no descriptor stays open on any error path. */
+static SpacetestWireMessage *
+receive_message (GSocket   *socket,
+                 gboolean  *eof,
+                 gboolean  *would_block,
+                 GError   **error)
 {
-  g_autoptr(GVariant) message = NULL;
-  g_autoptr(GVariant) params = NULL;
-  g_autoptr(GArray) fds = NULL;
-  GError *local_error = NULL;
-  const char *name;
-  guint32 got_serial;
-  gboolean eof;
+  char *data = g_malloc (SPACETEST_WIRE_MAX_SIZE);
+  GInputVector vector = { data, SPACETEST_WIRE_MAX_SIZE };
+  g_autoptr(GError) local_error = NULL;
+  GSocketControlMessage **messages = NULL;
+  int n_messages = 0;
+  int flags = 0;
+  GArray *fds;
+  gssize len;
 
-  message = _spacetest_wire_recv (g_socket_get_fd (self->socket), &fds, &eof,
-                                  &local_error);
+  *eof = *would_block = FALSE;
+
+  /* GLib receives with MSG_CMSG_CLOEXEC, into a control buffer for far
+   * more descriptors than a message may carry: the codec checks their
+   * number and the truncation flags. */
+  len = g_socket_receive_message (socket, NULL, &vector, 1, &messages,
+                                  &n_messages, &flags, NULL, &local_error);
+  if (len < 0)
+    {
+      g_free (data);
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        *would_block = TRUE;
+      /* The peer is gone with a message of ours unread (ECONNRESET): for
+       * a SOCK_SEQPACKET socket that means end of file. */
+      else if (g_error_matches (local_error, G_IO_ERROR,
+                                G_IO_ERROR_CONNECTION_CLOSED))
+        *eof = TRUE;
+      else
+        g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+                     _("Cannot receive a message from the spacer: %s"),
+                     local_error->message);
+      return NULL;
+    }
+
+  fds = g_array_new (FALSE, FALSE, sizeof (int));
+  for (int i = 0; i < n_messages; i++)
+    {
+      if (G_IS_UNIX_FD_MESSAGE (messages[i]))
+        {
+          int n = 0;
+          int *received = g_unix_fd_message_steal_fds (
+                            G_UNIX_FD_MESSAGE (messages[i]), &n);
+
+          g_array_append_vals (fds, received, n);
+          g_free (received);
+        }
+      g_object_unref (messages[i]);
+    }
+  g_free (messages);
+
+  return _spacetest_wire_decode (data, len, fds, flags,
+                                 g_socket_get_fd (socket), eof, error);
+}
+
+typedef enum
+{
+  RECEIVED_REPLY,
+  RECEIVED_STALE,     /* a reply to an abandoned request: discarded */
+  RECEIVED_NOTHING,   /* nothing to read yet */
+  RECEIVED_ERROR,
+} Received;
+
+/* Reads one message: the reply to @serial (an "ok" one; an "error" one
+ * gives its error), or another. */
+static Received
+receive_reply (SpacetestSpacer       *self,
+               guint32                serial,
+               SpacetestWireMessage **reply_out,
+               GError               **error)
+{
+  g_autoptr(SpacetestWireMessage) message = NULL;
+  GError *local_error = NULL;
+  gboolean eof, would_block;
+
+  message = receive_message (self->socket, &eof, &would_block, &local_error);
+  if (message == NULL && would_block)
+    return RECEIVED_NOTHING;
   if (message == NULL)
     {
-      g_mutex_lock (&self->lock);
-      if (self->closed)
-        {
-          /* closed by another thread, or from a callback, meanwhile */
-          g_clear_error (&local_error);
-          set_closed_error (self, &local_error);
-        }
-      else if (eof)
-        {
-          mark_dead (self);
-          set_dead_error (self, &local_error);
-        }
-      g_mutex_unlock (&self->lock);
+      connection_broke (self, eof, &local_error);
       g_propagate_error (error, local_error);
-      return -1;
+      return RECEIVED_ERROR;
     }
 
-  g_variant_get (message, "(u&s@a{sv})", &got_serial, &name, &params);
-  if (got_serial != serial)
-    {
-      _spacetest_close_fds (fds);
-      return 0;
-    }
+  if (message->serial != serial)
+    return RECEIVED_STALE;
+  if (!_spacetest_wire_parse_reply (message, error))
+    return RECEIVED_ERROR;
 
-  if (strcmp (name, "error") == 0)
-    {
-      const char *domain = NULL, *text = NULL;
-      gint32 code = 0;
-
-      _spacetest_close_fds (fds);
-      if (!g_variant_lookup (params, "domain", "&s", &domain) ||
-          !g_variant_lookup (params, "code", "i", &code) ||
-          !g_variant_lookup (params, "message", "&s", &text))
-        g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
-                     _("The spacer sent a malformed error reply"));
-      else
-        g_set_error_literal (error, g_quark_from_string (domain), code, text);
-      return -1;
-    }
-
-  if (strcmp (name, "ok") != 0)
-    {
-      _spacetest_close_fds (fds);
-      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
-                   _("The spacer sent an unknown reply '%s'"), name);
-      return -1;
-    }
-
-  *reply_out = g_new0 (Reply, 1);
-  (*reply_out)->serial = serial;
-  (*reply_out)->params = g_steal_pointer (&params);
-  (*reply_out)->fds = g_steal_pointer (&fds);
-  return 1;
+  *reply_out = g_steal_pointer (&message);
+  return RECEIVED_REPLY;
 }
 
-static Reply *
-call_sync (SpacetestSpacer  *self,
-           const char       *name,
-           GVariant         *params,
-           GCancellable     *cancellable,
-           GError          **error)
-{
-  g_autoptr(GVariant) owned = g_variant_ref_sink (params);
-  gint64 deadline;
-  guint32 serial;
-  Reply *reply = NULL;
+/* ---- the request engine ------------------------------------------------- */
 
-  if (!begin_request (self, &serial, error))
-    return NULL;
+/* Every operation runs here, synchronous or not: it sends requests and
+ * reacts to their replies in callbacks. How it ends: with a result, which
+ * the callee owns, or with an error. */
+typedef void (*Done) (gpointer  result,
+                      GError   *error,
+                      gpointer  user_data);
 
-  deadline = g_get_monotonic_time () + (gint64) self->timeout_ms * 1000;
+typedef struct _Request Request;
 
-  if (send_request (self, serial, name, owned, error))
-    for (;;)
-      {
-        g_autoptr(GError) wait_error = NULL;
-        gint64 left = deadline - g_get_monotonic_time ();
-        int r;
-
-        if (left <= 0 ||
-            !g_socket_condition_timed_wait (self->socket, G_IO_IN, MAX (left, 1),
-                                            cancellable, &wait_error))
-          {
-            if (left <= 0 || g_error_matches (wait_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-              g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_TIMED_OUT,
-                           _("The spacer service (pid %d) did not answer '%s' "
-                             "within %u ms"),
-                           (int) self->pid, name, self->timeout_ms);
-            else
-              g_propagate_error (error, g_steal_pointer (&wait_error));
-            break;
-          }
-
-        r = receive_reply (self, serial, &reply, error);
-        if (r != 0)
-          break;
-      }
-
-  end_request (self);
-  return reply;
-}
-
-/* The asynchronous form waits on the caller's main context: no thread. */
+/* Where the requests of one operation wait for their replies: on the
+ * caller's thread-default main context (the asynchronous forms), or, with
+ * @context NULL, in run_sync(), one request at a time. No thread either
+ * way: a thread started from a switched thread would stay in its
+ * namespaces (GTask's worker threads, too). */
 typedef struct
 {
-  SpacetestSpacer *self;
-  char *name;
+  GMainContext *context;
+  /* run_sync() */
+  Request *next;              /* the request it waits for next */
+  gboolean done;
+  gpointer result;
+  GError *error;
+} Runner;
+
+/* One request that was sent and waits for its reply. */
+struct _Request
+{
+  SpacetestSpacer *self;      /* a reference */
+  SpacetestWireRequest kind;
   guint32 serial;
-  GSource *socket_source;
+  guint timeout_ms;
+  gint64 deadline;            /* in monotonic time */
+  GCancellable *cancellable;  /* a reference, or NULL */
+  GSource *socket_source;     /* while it waits on a main context */
   GSource *timeout_source;
+  guint waits;                /* in run_sync(), so far */
+  Done done;                  /* the reply (SpacetestWireMessage) */
+  gpointer user_data;
+};
+
+/* Watches for @request's reply (and its cancellable) until its deadline,
+ * on @context. */
+static void
+request_watch (Request      *request,
+               GMainContext *context,
+               GSourceFunc   readable,
+               GSourceFunc   timed_out,
+               gpointer      user_data)
+{
+  gint64 left = request->deadline - g_get_monotonic_time ();
+
+  request->socket_source =
+    g_socket_create_source (request->self->socket,
+                            G_IO_IN | G_IO_HUP | G_IO_ERR,
+                            request->cancellable);
+  g_source_set_callback (request->socket_source, readable, user_data, NULL);
+  g_source_attach (request->socket_source, context);
+
+  /* in whole milliseconds, rounded up: never before the deadline */
+  request->timeout_source =
+    g_timeout_source_new (left > 0 ? (guint) MIN ((left + 999) / 1000,
+                                                  G_MAXUINT) : 0);
+  g_source_set_callback (request->timeout_source, timed_out, user_data,
+                         NULL);
+  g_source_attach (request->timeout_source, context);
+}
+
+static void
+request_unwatch (Request *request)
+{
+  if (request->socket_source != NULL)
+    {
+      g_source_destroy (request->socket_source);
+      g_clear_pointer (&request->socket_source, g_source_unref);
+    }
+  if (request->timeout_source != NULL)
+    {
+      g_source_destroy (request->timeout_source);
+      g_clear_pointer (&request->timeout_source, g_source_unref);
+    }
+}
+
+static void
+request_finish (Request              *request,
+                SpacetestWireMessage *reply,
+                GError               *error)
+{
+  Done done = request->done;
+  gpointer user_data = request->user_data;
+
+  request_unwatch (request);
+  end_request (request->self);
+  g_object_unref (request->self);
+  g_clear_object (&request->cancellable);
+  g_free (request);
+
+  done (reply, error, user_data);
+}
+
+static void
+request_time_out (Request *request)
+{
+  request_finish (request, NULL,
+                  g_error_new (SPACETEST_ERROR, SPACETEST_ERROR_TIMED_OUT,
+                               _("The spacer service (pid %d) did not "
+                                 "answer '%s' within %u ms"),
+                               (int) request->self->pid,
+                               _spacetest_wire_request_name (request->kind),
+                               request->timeout_ms));
+}
+
+/* Reads what has arrived for @request. Returns FALSE while it still
+ * waits; otherwise it is finished (and freed). */
+static gboolean
+request_step (Request *request)
+{
+  SpacetestWireMessage *reply = NULL;
+  GError *error = NULL;
+  Received received;
+
+  if (!g_cancellable_set_error_if_cancelled (request->cancellable, &error))
+    {
+      g_mutex_lock (&request->self->lock);
+      if (request->self->closed)
+        set_closed_error (request->self, &error);
+      g_mutex_unlock (&request->self->lock);
+    }
+
+  if (error == NULL)
+    {
+      do
+        received = receive_reply (request->self, request->serial, &reply,
+                                  &error);
+      while (received == RECEIVED_STALE);
+
+      if (received == RECEIVED_NOTHING)
+        return FALSE;
+    }
+
+  request_finish (request, reply, error);
+  return TRUE;
+}
+
+static gboolean
+request_readable (GSocket      *socket,
+                  GIOCondition  condition,
+                  gpointer      user_data)
+{
+  return request_step (user_data) ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
+}
+
+static gboolean
+request_timed_out (gpointer user_data)
+{
+  request_time_out (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Whether run_sync() can make a main context to wait on: GLib aborts
+ * when it cannot make the context's wakeup descriptor. Checked before a
+ * request is sent, too: a reply nobody reads would keep what it carries
+ * open (a new subspace's service, for one) until the next request. */
+static gboolean
+can_wait_privately (SpacetestSpacer  *self,
+                    GError          **error)
+{
+  int errsv = _spacetest_wire_fd_table_full (g_socket_get_fd (self->socket));
+
+  if (errsv == 0)
+    return TRUE;
+
+  _spacetest_set_error_from_errno (error, errsv, SPACETEST_ERROR_FAILED,
+                                   _("wait for the spacer service"));
+  return FALSE;
+}
+
+/* Sends a request of @kind and calls @done with the "ok" reply. */
+static void
+request_start (SpacetestSpacer         *self,
+               SpacetestWireRequest     kind,
+               SpacetestNamespaceType   types,
+               GCancellable            *cancellable,
+               Runner                  *runner,
+               Done                     done,
+               gpointer                 user_data)
+{
+  GError *error = NULL;
+  Request *request;
+  guint32 serial;
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, &error) ||
+      !begin_request (self, &serial, &error))
+    {
+      done (NULL, error, user_data);
+      return;
+    }
+
+  if ((runner->context == NULL && !can_wait_privately (self, &error)) ||
+      !send_request (self, serial, kind, types, &error))
+    {
+      end_request (self);
+      done (NULL, error, user_data);
+      return;
+    }
+
+  request = g_new0 (Request, 1);
+  request->self = g_object_ref (self);
+  request->kind = kind;
+  request->serial = serial;
+  request->timeout_ms = self->timeout_ms;
+  request->deadline = g_get_monotonic_time () +
+                      (gint64) request->timeout_ms * 1000;
+  request->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
+  request->done = done;
+  request->user_data = user_data;
+
+  if (runner->context != NULL)
+    request_watch (request, runner->context, G_SOURCE_FUNC (request_readable),
+                   request_timed_out, request);
+  else
+    runner->next = request;
+}
+
+/* ---- operations --------------------------------------------------------- */
+
+/* What one kind of operation does: the request it starts with, what it
+ * makes of the reply (called with the Op as its user data), and how to
+ * free what it makes. */
+typedef struct
+{
+  SpacetestWireRequest request;
+  Done replied;
+  GDestroyNotify result_free;
+} Operation;
+
+/* One operation in progress. */
+typedef struct
+{
+  SpacetestSpacer *self;        /* a reference */
+  SpacetestNamespaceType types;
+  GCancellable *cancellable;    /* a reference, or NULL */
+  Runner *runner;
+  Done done;
+  gpointer user_data;
+} Op;
+
+static Op *
+op_new (SpacetestSpacer         *self,
+        SpacetestNamespaceType   types,
+        GCancellable            *cancellable,
+        Runner                  *runner,
+        Done                     done,
+        gpointer                 user_data)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->self = g_object_ref (self);
+  op->types = types;
+  op->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
+  op->runner = runner;
+  op->done = done;
+  op->user_data = user_data;
+  return op;
+}
+
+static void
+op_free (Op *op)
+{
+  g_object_unref (op->self);
+  g_clear_object (&op->cancellable);
+  g_free (op);
+}
+
+static void
+op_finish (Op       *op,
+           gpointer  result,
+           GError   *error)
+{
+  Done done = op->done;
+  gpointer user_data = op->user_data;
+
+  op_free (op);
+  done (result, error, user_data);
+}
+
+/* Starts @operation: its request to @self, in @runner. */
+static void
+operation_start (const Operation         *operation,
+                 SpacetestSpacer         *self,
+                 SpacetestNamespaceType   types,
+                 GCancellable            *cancellable,
+                 Runner                  *runner,
+                 Done                     done,
+                 gpointer                 user_data)
+{
+  request_start (self, operation->request, types, cancellable, runner,
+                 operation->replied,
+                 op_new (self, types, cancellable, runner, done, user_data));
+}
+
+/* ---- synchronous forms -------------------------------------------------- */
+
+typedef enum
+{
+  WAIT_PENDING,
+  WAIT_READY,
+  WAIT_TIMED_OUT,
+} Wait;
+
+static gboolean
+wait_readable (GSocket      *socket,
+               GIOCondition  condition,
+               gpointer      user_data)
+{
+  Wait *wait = user_data;
+
+  if (*wait == WAIT_PENDING)
+    *wait = WAIT_READY;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+wait_timed_out (gpointer user_data)
+{
+  Wait *wait = user_data;
+
+  if (*wait == WAIT_PENDING)
+    *wait = WAIT_TIMED_OUT;
+  return G_SOURCE_CONTINUE;
+}
+
+/* Waits for @request on a private main context, as
+ * g_subprocess_communicate() does; the request's sources are attached to
+ * it explicitly. It is not pushed as the thread-default context: nothing
+ * here looks that up, and g_main_context_push_thread_default() would
+ * make GLib's global default context on its first call, a descriptor
+ * kept for the life of the process (which leak checks see, and which
+ * GLib aborts on when none is free). One context per wait, gone before
+ * the reply is read: its wakeup descriptor would take the place of one
+ * that the reply carries. WAIT_PENDING with @error set when no context
+ * can be made. */
+static Wait
+wait_privately (Request  *request,
+                GError  **error)
+{
+  g_autoptr(GMainContext) context = NULL;
+  Wait wait = WAIT_PENDING;
+
+  if (g_get_monotonic_time () >= request->deadline)
+    return WAIT_TIMED_OUT;
+  /* request_start() checked before the first wait */
+  if (request->waits++ > 0 && !can_wait_privately (request->self, error))
+    return WAIT_PENDING;
+
+  context = g_main_context_new ();
+  request_watch (request, context, G_SOURCE_FUNC (wait_readable),
+                 wait_timed_out, &wait);
+  while (wait == WAIT_PENDING)
+    g_main_context_iteration (context, TRUE);
+  request_unwatch (request);
+
+  return wait;
+}
+
+static void
+sync_done (gpointer  result,
+           GError   *error,
+           gpointer  user_data)
+{
+  Runner *runner = user_data;
+
+  runner->done = TRUE;
+  runner->result = result;
+  runner->error = error;
+}
+
+/* Runs @operation to its end, and returns its result. */
+static gpointer
+run_sync (const Operation         *operation,
+          SpacetestSpacer         *self,
+          SpacetestNamespaceType   types,
+          GCancellable            *cancellable,
+          GError                 **error)
+{
+  Runner runner = { NULL, };
+
+  operation_start (operation, self, types, cancellable, &runner, sync_done,
+                   &runner);
+  while (!runner.done)
+    {
+      Request *request = g_steal_pointer (&runner.next);
+      GError *wait_error = NULL;
+
+      g_assert (request != NULL);
+      switch (wait_privately (request, &wait_error))
+        {
+        case WAIT_READY:
+          if (!request_step (request))
+            runner.next = request;
+          break;
+        case WAIT_TIMED_OUT:
+          request_time_out (request);
+          break;
+        case WAIT_PENDING:
+        default:
+          request_finish (request, NULL, wait_error);
+          break;
+        }
+    }
+
+  if (runner.error != NULL)
+    g_propagate_error (error, runner.error);
+  return runner.result;
+}
+
+/* ---- asynchronous forms ------------------------------------------------- */
+
+typedef struct
+{
+  Runner runner;
+  const Operation *operation;
 } AsyncCall;
 
 static void
-async_call_free (AsyncCall *call)
+async_call_free (gpointer data)
 {
-  if (call->socket_source != NULL)
-    {
-      g_source_destroy (call->socket_source);
-      g_source_unref (call->socket_source);
-    }
-  if (call->timeout_source != NULL)
-    {
-      g_source_destroy (call->timeout_source);
-      g_source_unref (call->timeout_source);
-    }
-  g_free (call->name);
+  AsyncCall *call = data;
+
+  g_main_context_unref (call->runner.context);
   g_free (call);
 }
 
 static void
-async_call_finish (GTask  *task,
-                   Reply  *reply,
-                   GError *error)
+async_done (gpointer  result,
+            GError   *error,
+            gpointer  user_data)
 {
+  g_autoptr(GTask) task = user_data;
   AsyncCall *call = g_task_get_task_data (task);
 
-  if (call->socket_source != NULL)
-    g_source_destroy (call->socket_source);
-  if (call->timeout_source != NULL)
-    g_source_destroy (call->timeout_source);
-  end_request (call->self);
-
-  if (reply != NULL)
-    g_task_return_pointer (task, reply, (GDestroyNotify) reply_free);
+  if (result != NULL)
+    g_task_return_pointer (task, result, call->operation->result_free);
   else
     g_task_return_error (task, error);
 }
 
-static gboolean
-async_call_readable (GSocket      *socket,
-                     GIOCondition  condition,
-                     gpointer      user_data)
+/* Starts @operation (rooms or subspace: a request that takes a set of
+ * @types) on the thread-default main context. */
+static void
+run_async (SpacetestSpacer          *self,
+           const Operation          *operation,
+           SpacetestNamespaceType    types,
+           const char               *function,
+           gpointer                  source_tag,
+           GCancellable             *cancellable,
+           GAsyncReadyCallback       callback,
+           gpointer                  user_data)
 {
-  GTask *task = user_data;
-  AsyncCall *call = g_task_get_task_data (task);
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  AsyncCall *call = g_new0 (AsyncCall, 1);
   GError *error = NULL;
-  Reply *reply = NULL;
-  int r;
 
-  if (g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error))
-    {
-      async_call_finish (task, NULL, error);
-      return G_SOURCE_REMOVE;
-    }
+  g_task_set_source_tag (task, source_tag);
+  call->operation = operation;
+  call->runner.context = g_main_context_ref_thread_default ();
+  g_task_set_task_data (task, call, async_call_free);
 
-  g_mutex_lock (&call->self->lock);
-  if (call->self->closed)
-    set_closed_error (call->self, &error);
-  g_mutex_unlock (&call->self->lock);
-  if (error != NULL)
-    {
-      async_call_finish (task, NULL, error);
-      return G_SOURCE_REMOVE;
-    }
-
-  r = receive_reply (call->self, call->serial, &reply, &error);
-  if (r == 0)
-    return G_SOURCE_CONTINUE;
-
-  async_call_finish (task, reply, error);
-  return G_SOURCE_REMOVE;
+  if (_spacetest_wire_check_types (operation->request, types, function,
+                                   &error))
+    operation_start (operation, self, types, cancellable, &call->runner,
+                     async_done, task);
+  else
+    async_done (NULL, error, task);
 }
 
-static gboolean
-async_call_timed_out (gpointer user_data)
-{
-  GTask *task = user_data;
-  AsyncCall *call = g_task_get_task_data (task);
+/* ---- handshake, rooms, subspace ----------------------------------------- */
 
-  async_call_finish (task, NULL,
-                     g_error_new (SPACETEST_ERROR, SPACETEST_ERROR_TIMED_OUT,
-                                  _("The spacer service (pid %d) did not "
-                                    "answer '%s' within %u ms"),
-                                  (int) call->self->pid, call->name,
-                                  call->self->timeout_ms));
-  return G_SOURCE_REMOVE;
+/* A new service that cannot be used: ended at once, so that closing its
+ * spacer does not wait. */
+static void
+discard_service (SpacetestSpacer *self)
+{
+  kill_service (self);
+  g_object_unref (self);
 }
 
 static void
-call_async (SpacetestSpacer     *self,
-            const char          *name,
-            GVariant            *params,
-            gpointer             source_tag,
-            GCancellable        *cancellable,
-            GAsyncReadyCallback  callback,
-            gpointer             user_data)
+handshake_replied (gpointer  result,
+                   GError   *error,
+                   gpointer  user_data)
 {
-  g_autoptr(GVariant) owned = g_variant_ref_sink (params);
-  g_autoptr(GTask) task = NULL;
-  GError *error = NULL;
-  AsyncCall *call;
-  guint32 serial;
+  g_autoptr(SpacetestWireMessage) reply = result;
+  Op *op = user_data;
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, source_tag);
-
-  if (!begin_request (self, &serial, &error))
+  if (reply != NULL && _spacetest_wire_parse_hello_reply (reply, &error))
     {
-      g_task_return_error (task, error);
+      op_finish (op, g_object_ref (op->self), NULL);
       return;
     }
 
-  if (!send_request (self, serial, name, owned, &error))
-    {
-      end_request (self);
-      g_task_return_error (task, error);
-      return;
-    }
-
-  call = g_new0 (AsyncCall, 1);
-  call->self = self;
-  call->name = g_strdup (name);
-  call->serial = serial;
-  g_task_set_task_data (task, call, (GDestroyNotify) async_call_free);
-
-  call->socket_source = g_socket_create_source (self->socket, G_IO_IN | G_IO_HUP |
-                                                G_IO_ERR, cancellable);
-  g_source_set_callback (call->socket_source, (GSourceFunc) (void (*) (void)) async_call_readable,
-                         g_object_ref (task), g_object_unref);
-  g_source_attach (call->socket_source, g_task_get_context (task));
-
-  call->timeout_source = g_timeout_source_new (self->timeout_ms);
-  g_source_set_callback (call->timeout_source, async_call_timed_out,
-                         g_object_ref (task), g_object_unref);
-  g_source_attach (call->timeout_source, g_task_get_context (task));
+  kill_service (op->self);
+  op_finish (op, NULL, error);
 }
 
-/* ---- construction ------------------------------------------------------- */
+/* The version handshake; the result is the spacer. */
+static const Operation handshake_operation = {
+  SPACETEST_WIRE_HELLO, handshake_replied, g_object_unref,
+};
 
-static char *
-find_helper (GError **error)
+/* The namespace of @type in @fd (taken); @key names the reply's entry,
+ * or NULL in a rooms reply. */
+static SpacetestNamespace *
+namespace_from_fd (int                      fd,
+                   SpacetestNamespaceType   type,
+                   const char              *key,
+                   GError                 **error)
 {
-  const char *env = g_getenv (SPACETEST_SPACER_ENV);
-  g_autofree char *path = g_strdup (env != NULL && *env != '\0'
-                                      ? env
-                                      : SPACETEST_LIBEXECDIR "/spacetest-spacer");
+  g_autoptr(SpacetestNamespace) ns = _spacetest_namespace_new_take_fd (fd,
+                                                                       error);
+  SpacetestNamespaceType got;
 
-  if (!g_file_test (path, G_FILE_TEST_IS_EXECUTABLE))
-    {
-      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED,
-                   _("Cannot find the spacer helper program at '%s' (set %s "
-                     "to its path)"), path, SPACETEST_SPACER_ENV);
-      return NULL;
-    }
+  if (ns == NULL)
+    return NULL;
 
-  return g_steal_pointer (&path);
+  got = spacetest_namespace_get_namespace_type (ns);
+  if (got == type)
+    return g_steal_pointer (&ns);
+
+  if (key != NULL)
+    g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+                 _("The spacer sent a %s for '%s'"),
+                 _spacetest_type_describe (got), key);
+  else
+    g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+                 _("The spacer sent a %s instead of a %s"),
+                 _spacetest_type_describe (got),
+                 _spacetest_type_describe (type));
+  return NULL;
 }
 
-static gboolean
-handshake (SpacetestSpacer  *self,
-           GCancellable     *cancellable,
-           GError          **error)
+static GPtrArray *
+rooms_from_reply (SpacetestNamespaceType   types,
+                  SpacetestWireMessage    *reply,
+                  GError                 **error)
 {
-  g_autoptr(Reply) reply = NULL;
-  GVariantDict params;
-  guint32 version = 0;
+  g_autoptr(GPtrArray) rooms = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GArray) fds = g_array_new (FALSE, FALSE, sizeof (int));
 
-  g_variant_dict_init (&params, NULL);
-  g_variant_dict_insert (&params, "version", "u", (guint32) SPACETEST_WIRE_VERSION);
-  reply = call_sync (self, "hello", g_variant_dict_end (&params), cancellable, error);
-  if (reply == NULL)
-    return FALSE;
+  if (!_spacetest_wire_take_rooms (reply, types, fds, error))
+    return NULL;
 
-  if (!g_variant_lookup (reply->params, "version", "u", &version) ||
-      version != SPACETEST_WIRE_VERSION || reply->fds->len != 0)
+  for (int i = 0; i < SPACETEST_N_TYPES; i++)
     {
-      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
-                   _("The spacer service speaks protocol version %u, not %d"),
-                   version, SPACETEST_WIRE_VERSION);
-      return FALSE;
+      SpacetestNamespace *ns;
+      int fd;
+
+      if (!(types & _spacetest_types[i]))
+        continue;
+
+      fd = g_array_index (fds, int, rooms->len);
+      g_array_index (fds, int, rooms->len) = -1;
+      ns = namespace_from_fd (fd, _spacetest_types[i], NULL, error);
+      if (ns == NULL)
+        {
+          _spacetest_close_fds (fds);
+          return NULL;
+        }
+      g_ptr_array_add (rooms, ns);
     }
 
-  return TRUE;
+  return g_steal_pointer (&rooms);
 }
+
+static void
+rooms_replied (gpointer  result,
+               GError   *error,
+               gpointer  user_data)
+{
+  g_autoptr(SpacetestWireMessage) reply = result;
+  Op *op = user_data;
+  GPtrArray *rooms = NULL;
+
+  if (reply != NULL)
+    rooms = rooms_from_reply (op->types, reply, &error);
+  op_finish (op, rooms, error);
+}
+
+static const Operation rooms_operation = {
+  SPACETEST_WIRE_ROOMS, rooms_replied, (GDestroyNotify) g_ptr_array_unref,
+};
 
 static SpacetestSpacer *
 spacer_new_for_fd (int      fd,
@@ -734,68 +1142,7 @@ spacer_new_for_fd (int      fd,
   self->socket = g_socket_new_from_fd (fd, error);
   if (self->socket == NULL)
     return NULL;
-  return g_steal_pointer (&self);
-}
-
-/**
- * spacetest_spacer_new:
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * Starts a spacer service in the caller's user and PID namespaces and
- * connects to it. It ends when the spacer is closed or finalized, or when
- * the calling process ends.
- *
- * Returns: (transfer full): the spacer, or %NULL with @error set
- *
- * Since: 0.1
- */
-SpacetestSpacer *
-spacetest_spacer_new (GCancellable  *cancellable,
-                      GError       **error)
-{
-  g_autoptr(SpacetestSpacer) self = NULL;
-  g_autofree char *helper = NULL;
-  int pair[2];
-
-  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  helper = find_helper (error);
-  if (helper == NULL)
-    return NULL;
-
-  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
-    {
-      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
-                                       _("create a socket for a spacer"));
-      return NULL;
-    }
-
-  self = spacer_new_for_fd (pair[0], error);
-  if (self == NULL)
-    {
-      close (pair[1]);
-      return NULL;
-    }
-
-  /* No PR_SET_PDEATHSIG here: it fires when the *thread* that started the
-   * service ends, which in a multi-threaded client may be any time. The
-   * service ends at end of file instead, which the kernel delivers when
-   * this process ends. */
-  self->pid = _spacetest_spawn_spacer (helper, 0, pair[1], FALSE, error);
-  close (pair[1]);
-  if (self->pid < 0)
-    {
-      self->pid = 0;
-      self->closed = TRUE;
-      return NULL;
-    }
-  self->is_child = TRUE;
-
-  if (!handshake (self, cancellable, error))
-    return NULL;
-
+  g_socket_set_blocking (self->socket, FALSE);
   return g_steal_pointer (&self);
 }
 
@@ -838,169 +1185,152 @@ pid_of_pidfd (int       fd,
   return TRUE;
 }
 
-/* Takes the fd that @handle names out of @reply: the caller owns it now.
- * The fds nobody took are closed when the reply is freed. Returns -1 for
- * a handle that names no fd (or one already taken). */
-static int
-take_fd (Reply  *reply,
-         gint32  handle)
-{
-  int fd;
-
-  if (handle < 0 || (guint) handle >= reply->fds->len)
-    return -1;
-
-  fd = g_array_index (reply->fds, int, handle);
-  g_array_index (reply->fds, int, handle) = -1;
-  return fd;
-}
-
-static int
-take_handle (Reply       *reply,
-             const char  *key,
-             gboolean     required,
-             GError     **error)
-{
-  gint32 handle;
-  int fd;
-
-  if (!g_variant_lookup (reply->params, key, "h", &handle))
-    {
-      if (required)
-        g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
-                     _("The spacer's reply lacks '%s'"), key);
-      return -1;
-    }
-
-  fd = take_fd (reply, handle);
-  if (fd < 0)
-    g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
-                 _("The spacer's reply refers to a missing file descriptor "
-                   "for '%s'"), key);
-  return fd;
-}
-
-static SpacetestNamespace *
-take_namespace (Reply                   *reply,
-                const char              *key,
-                SpacetestNamespaceType   type,
-                GError                 **error)
-{
-  g_autoptr(SpacetestNamespace) ns = NULL;
-  int fd = take_handle (reply, key, TRUE, error);
-
-  if (fd < 0)
-    return NULL;
-
-  ns = _spacetest_namespace_new_take_fd (fd, error);
-  if (ns != NULL && spacetest_namespace_get_namespace_type (ns) != type)
-    {
-      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
-                   _("The spacer sent a %s for '%s'"),
-                   _spacetest_type_describe (spacetest_namespace_get_namespace_type (ns)),
-                   key);
-      return NULL;
-    }
-  return g_steal_pointer (&ns);
-}
-
 /* Makes the client of a new service from a subspace reply. */
 static SpacetestSpacer *
 subspace_from_reply (SpacetestSpacer         *parent,
                      SpacetestNamespaceType   types,
-                     Reply                   *reply,
+                     SpacetestWireMessage    *reply,
                      GError                 **error)
 {
-  g_autoptr(SpacetestSpacer) self = NULL;
-  int fd;
+  g_auto(SpacetestWireSubspace) fds = SPACETEST_WIRE_SUBSPACE_INIT;
+  SpacetestSpacer *self;
 
-  fd = take_handle (reply, "socket", TRUE, error);
-  if (fd < 0)
+  if (!_spacetest_wire_take_subspace (reply, types, &fds, error))
     return NULL;
-  self = spacer_new_for_fd (fd, error);
+
+  self = spacer_new_for_fd (g_steal_fd (&fds.socket), error);
   if (self == NULL)
     return NULL;
   self->timeout_ms = parent->timeout_ms;
+  self->pidfd = g_steal_fd (&fds.pidfd);
 
-  self->pidfd = take_handle (reply, "pidfd", TRUE, error);
-  if (self->pidfd < 0)
-    return NULL;
-  if (!pid_of_pidfd (self->pidfd, &self->pid, error))
-    return NULL;
-
-  if (types & SPACETEST_NAMESPACE_TYPE_USER)
+  if (!pid_of_pidfd (self->pidfd, &self->pid, error) ||
+      (fds.user >= 0 &&
+       (self->user_ns = namespace_from_fd (g_steal_fd (&fds.user),
+                                           SPACETEST_NAMESPACE_TYPE_USER,
+                                           "user", error)) == NULL) ||
+      (fds.pid >= 0 &&
+       (self->pid_ns = namespace_from_fd (g_steal_fd (&fds.pid),
+                                          SPACETEST_NAMESPACE_TYPE_PID,
+                                          "pid", error)) == NULL))
     {
-      self->user_ns = take_namespace (reply, "user", SPACETEST_NAMESPACE_TYPE_USER, error);
-      if (self->user_ns == NULL)
-        return NULL;
-    }
-  if (types & SPACETEST_NAMESPACE_TYPE_PID)
-    {
-      self->pid_ns = take_namespace (reply, "pid", SPACETEST_NAMESPACE_TYPE_PID, error);
-      if (self->pid_ns == NULL)
-        return NULL;
+      discard_service (self);
+      return NULL;
     }
 
-  return g_steal_pointer (&self);
+  return self;
 }
 
-static gboolean
-check_types (SpacetestNamespaceType   types,
-             SpacetestNamespaceType   allowed,
-             const char              *operation,
-             GError                 **error)
-{
-  if (types != 0 && (types & ~allowed) == 0)
-    return TRUE;
-
-  g_autofree char *got = _spacetest_types_describe (types);
-  g_autofree char *ok = _spacetest_types_describe (allowed);
-  g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT,
-               _("%s takes one or more of %s, not %s"), operation, ok, got);
-  return FALSE;
-}
-
-static GVariant *
-types_params (SpacetestNamespaceType types)
-{
-  GVariantDict params;
-
-  g_variant_dict_init (&params, NULL);
-  g_variant_dict_insert (&params, "types", "u", (guint32) types);
-  return g_variant_dict_end (&params);
-}
-
-/* Starts the asynchronous form of a request that takes a set of types:
- * the outer task (@source_tag) completes in @reply_cb, which gets the
- * inner request's result and the outer task, whose task data are the
- * types. */
 static void
-typed_call_async (SpacetestSpacer         *self,
-                  const char              *name,
-                  SpacetestNamespaceType   types,
-                  SpacetestNamespaceType   allowed,
-                  const char              *operation,
-                  gpointer                 source_tag,
-                  GAsyncReadyCallback      reply_cb,
-                  GCancellable            *cancellable,
-                  GAsyncReadyCallback      callback,
-                  gpointer                 user_data)
+subspace_replied (gpointer  result,
+                  GError   *error,
+                  gpointer  user_data)
 {
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  GError *error = NULL;
+  g_autoptr(SpacetestWireMessage) reply = result;
+  g_autoptr(SpacetestSpacer) sub = NULL;
+  Op *op = user_data;
 
-  g_task_set_source_tag (task, source_tag);
-  g_task_set_task_data (task, GUINT_TO_POINTER (types), NULL);
-
-  if (!check_types (types, allowed, operation, &error))
+  if (reply != NULL)
+    sub = subspace_from_reply (op->self, op->types, reply, &error);
+  if (sub == NULL)
     {
-      g_task_return_error (task, error);
+      op_finish (op, NULL, error);
       return;
     }
 
-  call_async (self, name, types_params (types), source_tag, cancellable,
-              reply_cb, g_steal_pointer (&task));
+  /* The new service answers its handshake as soon as it runs; the wait
+   * for that is one more request, which blocks nothing either. */
+  operation_start (&handshake_operation, sub, 0, op->cancellable, op->runner,
+                   op->done, op->user_data);
+  op_free (op);
 }
+
+static const Operation subspace_operation = {
+  SPACETEST_WIRE_SUBSPACE, subspace_replied, g_object_unref,
+};
+
+/* ---- construction ------------------------------------------------------- */
+
+static char *
+find_helper (GError **error)
+{
+  const char *env = g_getenv (SPACETEST_SPACER_ENV);
+  g_autofree char *path = NULL;
+
+  path = g_strdup (env != NULL && *env != '\0'
+                     ? env : SPACETEST_LIBEXECDIR "/spacetest-spacer");
+  if (!g_file_test (path, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED,
+                   _("Cannot find the spacer helper program at '%s' (set %s "
+                     "to its path)"), path, SPACETEST_SPACER_ENV);
+      return NULL;
+    }
+
+  return g_steal_pointer (&path);
+}
+
+/**
+ * spacetest_spacer_new:
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Starts a spacer service in the caller's user and PID namespaces and
+ * connects to it. It ends when the spacer is closed or finalized, or when
+ * the calling process ends.
+ *
+ * Returns: (transfer full): the spacer, or %NULL with @error set
+ *
+ * Since: 0.1
+ */
+SpacetestSpacer *
+spacetest_spacer_new (GCancellable  *cancellable,
+                      GError       **error)
+{
+  g_autoptr(SpacetestSpacer) self = NULL;
+  g_autofree char *helper = NULL;
+  int pair[2];
+
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable),
+                        NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  helper = find_helper (error);
+  if (helper == NULL)
+    return NULL;
+
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
+    {
+      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
+                                       _("create a socket for a spacer"));
+      return NULL;
+    }
+
+  self = spacer_new_for_fd (pair[0], error);
+  if (self == NULL)
+    {
+      close (pair[1]);
+      return NULL;
+    }
+
+  /* No PR_SET_PDEATHSIG here: it fires when the *thread* that started the
+   * service ends, which in a multi-threaded client may be any time. The
+   * service ends at end of file instead, which the kernel delivers when
+   * this process ends. */
+  self->pid = _spacetest_spawn_spacer (helper, 0, pair[1], FALSE, error);
+  close (pair[1]);
+  if (self->pid < 0)
+    {
+      self->pid = 0;
+      self->closed = TRUE;
+      return NULL;
+    }
+  self->is_child = TRUE;
+
+  return run_sync (&handshake_operation, self, 0, cancellable, error);
+}
+
+/* ---- requests ----------------------------------------------------------- */
 
 /**
  * spacetest_spacer_subspace:
@@ -1029,51 +1359,16 @@ spacetest_spacer_subspace (SpacetestSpacer         *self,
                            GCancellable            *cancellable,
                            GError                 **error)
 {
-  g_autoptr(Reply) reply = NULL;
-  g_autoptr(SpacetestSpacer) sub = NULL;
-
   g_return_val_if_fail (SPACETEST_IS_SPACER (self), NULL);
-  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable),
+                        NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!check_types (types, SUBSPACE_TYPES, "spacetest_spacer_subspace()", error))
+  if (!_spacetest_wire_check_types (SPACETEST_WIRE_SUBSPACE, types,
+                                    "spacetest_spacer_subspace()", error))
     return NULL;
 
-  reply = call_sync (self, "subspace", types_params (types), cancellable, error);
-  if (reply == NULL)
-    return NULL;
-
-  sub = subspace_from_reply (self, types, reply, error);
-  if (sub == NULL || !handshake (sub, cancellable, error))
-    return NULL;
-
-  return g_steal_pointer (&sub);
-}
-
-static void
-subspace_reply_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  SpacetestSpacer *self = SPACETEST_SPACER (source);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(Reply) reply = g_task_propagate_pointer (G_TASK (result), &error);
-  g_autoptr(SpacetestSpacer) sub = NULL;
-  SpacetestNamespaceType types = GPOINTER_TO_UINT (g_task_get_task_data (task));
-
-  if (reply != NULL)
-    sub = subspace_from_reply (self, types, reply, &error);
-
-  /* The new service answers its handshake as soon as it runs: a short,
-   * bounded wait. */
-  if (sub != NULL && !handshake (sub, g_task_get_cancellable (task), &error))
-    g_clear_object (&sub);
-
-  if (sub != NULL)
-    g_task_return_pointer (task, g_steal_pointer (&sub), g_object_unref);
-  else
-    g_task_return_error (task, g_steal_pointer (&error));
+  return run_sync (&subspace_operation, self, types, cancellable, error);
 }
 
 /**
@@ -1086,8 +1381,9 @@ subspace_reply_cb (GObject      *source,
  * @user_data: data for @callback
  *
  * The asynchronous form of spacetest_spacer_subspace(): the request is
- * sent at once and the reply awaited on the thread-default main context.
- * Finish with spacetest_spacer_subspace_finish().
+ * sent at once, and the reply and the new service's handshake are awaited
+ * on the thread-default main context. Finish with
+ * spacetest_spacer_subspace_finish().
  *
  * Since: 0.1
  */
@@ -1101,10 +1397,10 @@ spacetest_spacer_subspace_async (SpacetestSpacer         *self,
   g_return_if_fail (SPACETEST_IS_SPACER (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  typed_call_async (self, "subspace", types, SUBSPACE_TYPES,
-                    "spacetest_spacer_subspace_async()",
-                    spacetest_spacer_subspace_async, subspace_reply_cb,
-                    cancellable, callback, user_data);
+  run_async (self, &subspace_operation, types,
+             "spacetest_spacer_subspace_async()",
+             spacetest_spacer_subspace_async, cancellable, callback,
+             user_data);
 }
 
 /**
@@ -1131,65 +1427,6 @@ spacetest_spacer_subspace_finish (SpacetestSpacer  *self,
                         spacetest_spacer_subspace_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static GPtrArray *
-rooms_from_reply (SpacetestNamespaceType   types,
-                  Reply                   *reply,
-                  GError                 **error)
-{
-  g_autoptr(GPtrArray) rooms = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GVariant) handles = NULL;
-  guint expected = 0;
-
-  for (int i = 0; i < SPACETEST_N_TYPES; i++)
-    if (types & _spacetest_types[i])
-      expected++;
-
-  handles = g_variant_lookup_value (reply->params, "namespaces", G_VARIANT_TYPE ("ah"));
-  if (handles == NULL || g_variant_n_children (handles) != expected)
-    {
-      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
-                   _("The spacer sent %u namespaces instead of %u"),
-                   handles ? (guint) g_variant_n_children (handles) : 0, expected);
-      return NULL;
-    }
-
-  for (int i = 0, k = 0; i < SPACETEST_N_TYPES; i++)
-    {
-      SpacetestNamespace *ns;
-      gint32 handle;
-      int fd;
-
-      if (!(types & _spacetest_types[i]))
-        continue;
-
-      g_variant_get_child (handles, k++, "h", &handle);
-      fd = take_fd (reply, handle);
-      if (fd < 0)
-        {
-          g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
-                       _("The spacer's reply refers to a missing file descriptor"));
-          return NULL;
-        }
-
-      ns = _spacetest_namespace_new_take_fd (fd, error);
-      if (ns == NULL)
-        {
-          return NULL;
-        }
-      g_ptr_array_add (rooms, ns);
-      if (spacetest_namespace_get_namespace_type (ns) != _spacetest_types[i])
-        {
-          g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
-                       _("The spacer sent a %s instead of a %s"),
-                       _spacetest_type_describe (spacetest_namespace_get_namespace_type (ns)),
-                       _spacetest_type_describe (_spacetest_types[i]));
-          return NULL;
-        }
-    }
-
-  return g_steal_pointer (&rooms);
 }
 
 /**
@@ -1219,40 +1456,16 @@ spacetest_spacer_rooms (SpacetestSpacer         *self,
                         GCancellable            *cancellable,
                         GError                 **error)
 {
-  g_autoptr(Reply) reply = NULL;
-
   g_return_val_if_fail (SPACETEST_IS_SPACER (self), NULL);
-  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable),
+                        NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!check_types (types, ROOM_TYPES, "spacetest_spacer_rooms()", error))
+  if (!_spacetest_wire_check_types (SPACETEST_WIRE_ROOMS, types,
+                                    "spacetest_spacer_rooms()", error))
     return NULL;
 
-  reply = call_sync (self, "rooms", types_params (types), cancellable, error);
-  if (reply == NULL)
-    return NULL;
-
-  return rooms_from_reply (types, reply, error);
-}
-
-static void
-rooms_reply_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(Reply) reply = g_task_propagate_pointer (G_TASK (result), &error);
-  SpacetestNamespaceType types = GPOINTER_TO_UINT (g_task_get_task_data (task));
-  GPtrArray *rooms = NULL;
-
-  if (reply != NULL)
-    rooms = rooms_from_reply (types, reply, &error);
-
-  if (rooms != NULL)
-    g_task_return_pointer (task, rooms, (GDestroyNotify) g_ptr_array_unref);
-  else
-    g_task_return_error (task, g_steal_pointer (&error));
+  return run_sync (&rooms_operation, self, types, cancellable, error);
 }
 
 /**
@@ -1278,10 +1491,8 @@ spacetest_spacer_rooms_async (SpacetestSpacer         *self,
   g_return_if_fail (SPACETEST_IS_SPACER (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  typed_call_async (self, "rooms", types, ROOM_TYPES,
-                    "spacetest_spacer_rooms_async()",
-                    spacetest_spacer_rooms_async, rooms_reply_cb,
-                    cancellable, callback, user_data);
+  run_async (self, &rooms_operation, types, "spacetest_spacer_rooms_async()",
+             spacetest_spacer_rooms_async, cancellable, callback, user_data);
 }
 
 /**
@@ -1333,26 +1544,31 @@ spacetest_spacer_new_transient (SpacetestSpacer         *self,
   g_autoptr(GPtrArray) rooms = NULL;
 
   g_return_val_if_fail (SPACETEST_IS_SPACER (self), NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable),
+                        NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!_spacetest_is_single_type (type) || !(type & ROOM_TYPES))
+  if (!_spacetest_is_single_type (type) || !(type & SPACETEST_ROOM_TYPES))
     {
       g_autofree char *got = _spacetest_types_describe (type);
 
       g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT,
-                   _("spacetest_spacer_new_transient() takes one of cgroup, ipc, "
-                     "mnt, net, time or uts, not %s (use "
-                     "spacetest_spacer_subspace() for user and PID namespaces)"),
+                   _("spacetest_spacer_new_transient() takes one of cgroup, "
+                     "ipc, mnt, net, time or uts, not %s (use "
+                     "spacetest_spacer_subspace() for user and PID "
+                     "namespaces)"),
                    got);
       return NULL;
     }
 
-  rooms = spacetest_spacer_rooms (self, type, cancellable, error);
+  rooms = run_sync (&rooms_operation, self, type, cancellable, error);
   if (rooms == NULL)
     return NULL;
 
   return g_object_ref (g_ptr_array_index (rooms, 0));
 }
+
+/* ---- properties --------------------------------------------------------- */
 
 /**
  * spacetest_spacer_get_pid:
@@ -1457,11 +1673,15 @@ spacetest_spacer_set_timeout (SpacetestSpacer *self,
  * @error: return location for a #GError
  *
  * Ends the service and waits for it to end (reaping it, when this process
- * started it); a service that does not end within the timeout is killed.
- * Calling it again does nothing; other calls on a closed spacer give
- * %SPACETEST_ERROR_CLOSED. Namespaces already received stay valid.
+ * started it). A service that does not end within the
+ * #SpacetestSpacer:timeout is killed, and the call reports that with
+ * %SPACETEST_ERROR_TIMED_OUT; the spacer is closed and cleaned up all the
+ * same. Calling it again does nothing and returns %TRUE; other calls on a
+ * closed spacer give %SPACETEST_ERROR_CLOSED, and a request waiting in
+ * another thread fails with it. Namespaces already received stay valid.
  *
- * Returns: %TRUE
+ * Returns: %TRUE if the service ended by itself (or had ended before),
+ *   %FALSE with @error set if it had to be killed
  *
  * Since: 0.1
  */
@@ -1469,8 +1689,9 @@ gboolean
 spacetest_spacer_close (SpacetestSpacer  *self,
                         GError          **error)
 {
-  g_autofree char *how = NULL;
+  gboolean killed = FALSE;
   gboolean wait;
+  guint timeout_ms;
 
   g_return_val_if_fail (SPACETEST_IS_SPACER (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -1485,22 +1706,33 @@ spacetest_spacer_close (SpacetestSpacer  *self,
 
   /* End of file tells the service to end; shutting the socket down also
    * wakes a request waiting on it in another thread, which then reports
-   * CLOSED. The GSocket object itself stays until finalize. */
+   * CLOSED. */
   if (self->socket != NULL)
     g_socket_shutdown (self->socket, TRUE, TRUE, NULL);
   wait = self->death == NULL && self->pid > 0;
+  timeout_ms = self->timeout_ms;
   g_mutex_unlock (&self->lock);
 
   /* Without the lock, so that a woken request can finish meanwhile; no
    * new request starts on a closed spacer. */
   if (wait)
-    how = wait_for_service (self, self->timeout_ms);
+    g_free (wait_for_service (self, timeout_ms, &killed));
 
   g_mutex_lock (&self->lock);
-  if (self->socket != NULL)
+  /* A request still waiting closes the socket when it ends. */
+  if (self->socket != NULL && !self->busy)
     g_socket_close (self->socket, NULL);
   g_clear_fd (&self->pidfd, NULL);
   g_mutex_unlock (&self->lock);
+
+  if (killed)
+    {
+      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_TIMED_OUT,
+                   _("The spacer service (pid %d) did not end within %u ms "
+                     "and was killed"),
+                   (int) self->pid, timeout_ms);
+      return FALSE;
+    }
 
   return TRUE;
 }

@@ -15,12 +15,18 @@
  *                       rooms: {namespaces: ah}
  *                       subspace: {socket: h, pidfd: h, user: h?, pid: h?}
  *            "error"    {domain: s, code: i, message: s}
+ *
+ * spacetest-wire.c builds and parses every message; nothing else knows
+ * their layout. It also moves them over a socket for the helper, with
+ * raw sendmsg()/recvmsg(); the client moves them with GSocket and hands
+ * what it received to _spacetest_wire_decode().
  */
 
 #pragma once
 
 #include <glib.h>
-#include <sys/types.h>
+
+#include "spacetest-types.h"
 
 G_BEGIN_DECLS
 
@@ -31,37 +37,143 @@ G_BEGIN_DECLS
 #define SPACETEST_WIRE_MAX_SIZE 4096
 /* The longest message text an error reply carries, in bytes. */
 #define SPACETEST_WIRE_MAX_TEXT 1024
-#define SPACETEST_SPACER_ENV "SPACETEST_SPACER_PATH"
 
-gboolean  _spacetest_wire_send (int            fd,
-                                GVariant      *message,
-                                const int     *fds,
-                                guint          n_fds,
-                                GError       **error);
+/* What each request may ask for. */
+#define SPACETEST_ROOM_TYPES \
+  (SPACETEST_NAMESPACE_TYPE_CGROUP | SPACETEST_NAMESPACE_TYPE_IPC | \
+   SPACETEST_NAMESPACE_TYPE_MNT | SPACETEST_NAMESPACE_TYPE_NET | \
+   SPACETEST_NAMESPACE_TYPE_TIME | SPACETEST_NAMESPACE_TYPE_UTS)
+#define SPACETEST_SUBSPACE_TYPES \
+  (SPACETEST_NAMESPACE_TYPE_USER | SPACETEST_NAMESPACE_TYPE_PID)
 
-/* Receives one message. Returns NULL with @error set, or NULL with
- * *@eof TRUE at end of file. Received fds are returned in *@fds_out (the
- * caller owns them); on every error path they are closed. */
-GVariant *_spacetest_wire_recv (int            fd,
-                                GArray       **fds_out,
-                                gboolean      *eof,
-                                GError       **error);
+typedef enum
+{
+  SPACETEST_WIRE_UNKNOWN,
+  SPACETEST_WIRE_HELLO,
+  SPACETEST_WIRE_ROOMS,
+  SPACETEST_WIRE_SUBSPACE,
+} SpacetestWireRequest;
 
-void      _spacetest_close_fds (GArray        *fds);
+/* A received message. Its descriptors belong to it until taken. */
+typedef struct
+{
+  GVariant *variant;     /* (usa{sv}), in normal form */
+  guint32 serial;
+  const char *name;      /* in @variant */
+  GVariant *params;      /* a{sv} */
+  GArray *fds;           /* of int; -1 where one was taken */
+} SpacetestWireMessage;
 
-/* Starts a spacer service with the other end of a socket (@sock) as fd
- * 3, in new namespaces @clone_flags (CLONE_NEWUSER, CLONE_NEWPID,
- * CLONE_NEWNS); with CLONE_NEWUSER the caller's uid/gid map to root.
- * With @path, the child executes that program, with only
- * async-signal-safe calls before; without (a single-threaded service
- * starting a subspace), it is a fork-like copy of the caller: the call
- * returns 0 in it, with every descriptor above 3 closed. With
- * @pdeathsig the child dies with its parent (a single-threaded one: the
- * signal is tied to the parent *thread*). */
-pid_t     _spacetest_spawn_spacer (const char  *path,
-                                   int          clone_flags,
-                                   int          sock,
-                                   gboolean     pdeathsig,
-                                   GError     **error);
+/* The descriptors of a subspace reply; -1 for those it lacks. */
+typedef struct
+{
+  int socket;
+  int pidfd;
+  int user;
+  int pid;
+} SpacetestWireSubspace;
+
+#define SPACETEST_WIRE_SUBSPACE_INIT { -1, -1, -1, -1 }
+
+/* ---- building ----------------------------------------------------------- */
+
+GVariant *_spacetest_wire_request        (guint32                  serial,
+                                          SpacetestWireRequest     request,
+                                          SpacetestNamespaceType   types);
+GVariant *_spacetest_wire_hello_reply    (guint32                  serial);
+/* Handles 0 to @n_rooms - 1, the fds sent with the reply. */
+GVariant *_spacetest_wire_rooms_reply    (guint32                  serial,
+                                          guint                    n_rooms);
+/* Handles in the order of the fds sent with the reply: socket, pidfd,
+ * then user and pid as @types has them. */
+GVariant *_spacetest_wire_subspace_reply (guint32                  serial,
+                                          SpacetestNamespaceType   types);
+GVariant *_spacetest_wire_error_reply    (guint32                  serial,
+                                          const GError            *error);
+
+/* ---- parsing ------------------------------------------------------------ */
+
+/* Takes @data (g_malloc()ed, @len bytes) and @fds (an array of int, or
+ * NULL), as received with @msg_flags on socket @sock (any open fd: it
+ * tells why descriptors went missing; -1 when there is no socket).
+ * Returns the message, or NULL with *@eof TRUE at end of file, or NULL
+ * with @error set; every fd is closed on every error path. */
+SpacetestWireMessage *_spacetest_wire_decode (char         *data,
+                                              gsize         len,
+                                              GArray       *fds,
+                                              int           msg_flags,
+                                              int           sock,
+                                              gboolean     *eof,
+                                              GError      **error);
+void      _spacetest_wire_message_free   (SpacetestWireMessage    *message);
+
+const char *_spacetest_wire_request_name (SpacetestWireRequest     request);
+SpacetestWireRequest _spacetest_wire_get_request
+                                         (SpacetestWireMessage    *message);
+
+/* Whether @types is a valid set for @request; @operation names the
+ * public function that was called, or NULL for a request that a service
+ * received. */
+gboolean  _spacetest_wire_check_types    (SpacetestWireRequest     request,
+                                          SpacetestNamespaceType   types,
+                                          const char              *operation,
+                                          GError                 **error);
+
+/* Requests, in the service. */
+gboolean  _spacetest_wire_parse_hello    (SpacetestWireMessage    *message,
+                                          GError                 **error);
+gboolean  _spacetest_wire_parse_types    (SpacetestWireMessage    *message,
+                                          SpacetestWireRequest     request,
+                                          SpacetestNamespaceType  *types,
+                                          GError                 **error);
+
+/* Replies. FALSE with the error an "error" reply carries, or with
+ * SPACETEST_ERROR_PROTOCOL for anything but "ok". */
+gboolean  _spacetest_wire_parse_reply    (SpacetestWireMessage    *message,
+                                          GError                 **error);
+/* The error an "error" reply carries; NULL when it is malformed. */
+GError   *_spacetest_wire_reply_error    (SpacetestWireMessage    *message);
+gboolean  _spacetest_wire_parse_hello_reply (SpacetestWireMessage *message,
+                                             GError              **error);
+/* Takes the fds of a rooms reply to @types into @fds, in canonical
+ * order; on failure takes nothing. */
+gboolean  _spacetest_wire_take_rooms     (SpacetestWireMessage    *message,
+                                          SpacetestNamespaceType   types,
+                                          GArray                  *fds,
+                                          GError                 **error);
+/* Takes the fds of a subspace reply to @types into @subspace, which
+ * the caller clears; on failure takes nothing. */
+gboolean  _spacetest_wire_take_subspace  (SpacetestWireMessage    *message,
+                                          SpacetestNamespaceType   types,
+                                          SpacetestWireSubspace   *subspace,
+                                          GError                 **error);
+void      _spacetest_wire_subspace_clear (SpacetestWireSubspace   *subspace);
+
+/* ---- moving messages over a socket (the helper) ------------------------- */
+
+gboolean  _spacetest_wire_send           (int                      fd,
+                                          GVariant                *message,
+                                          const int               *fds,
+                                          guint                    n_fds,
+                                          GError                 **error);
+/* Receives one message, as _spacetest_wire_decode() returns it. */
+SpacetestWireMessage *_spacetest_wire_recv (int                    fd,
+                                            gboolean              *eof,
+                                            GError               **error);
+
+/* Takes @message (floating or not) and returns its bytes, or NULL when
+ * it is too large to send. */
+GBytes   *_spacetest_wire_to_bytes       (GVariant                *message,
+                                          GError                 **error);
+
+/* EMFILE or ENFILE when no descriptor can be opened now, else 0; @fd is
+ * any open descriptor. */
+int       _spacetest_wire_fd_table_full  (int                      fd);
+void      _spacetest_close_fds           (GArray                  *fds);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SpacetestWireMessage,
+                               _spacetest_wire_message_free)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SpacetestWireSubspace,
+                                  _spacetest_wire_subspace_clear)
 
 G_END_DECLS

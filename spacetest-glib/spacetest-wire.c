@@ -1,22 +1,27 @@
 /* SPDX-FileCopyrightText: 2026 The spacetest-glib authors */
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* spacetest-wire.c: the spacer protocol's messages, and starting a service */
+/* spacetest-wire.c: the spacer protocol's messages
+ *
+ * Every message of the protocol is built and parsed here, for the client
+ * (spacetest-spacer.c), the service (spacetest-spacer-service.c) and the
+ * helper program around it; see spacetest-wire-private.h for the format.
+ */
 
 #include "spacetest-kernel-private.h"
 #include "spacetest-wire-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
+static const char * const request_names[] = {
+  [SPACETEST_WIRE_UNKNOWN] = NULL,
+  [SPACETEST_WIRE_HELLO] = "hello",
+  [SPACETEST_WIRE_ROOMS] = "rooms",
+  [SPACETEST_WIRE_SUBSPACE] = "subspace",
+};
 
 void
 _spacetest_close_fds (GArray *fds)
@@ -29,6 +34,518 @@ _spacetest_close_fds (GArray *fds)
   g_array_set_size (fds, 0);
 }
 
+int
+_spacetest_wire_fd_table_full (int fd)
+{
+  int probe = fcntl (fd, F_DUPFD_CLOEXEC, 0);
+  int errsv = errno;
+
+  if (probe >= 0)
+    {
+      close (probe);
+      return 0;
+    }
+  return errsv == EMFILE || errsv == ENFILE ? errsv : 0;
+}
+
+/* ---- building ----------------------------------------------------------- */
+
+static GVariant *
+message_new (guint32          serial,
+             const char      *name,
+             GVariantBuilder *params)
+{
+  return g_variant_new (SPACETEST_WIRE_TYPE, serial, name, params);
+}
+
+const char *
+_spacetest_wire_request_name (SpacetestWireRequest request)
+{
+  g_return_val_if_fail (request < G_N_ELEMENTS (request_names), NULL);
+
+  return request_names[request];
+}
+
+GVariant *
+_spacetest_wire_request (guint32                 serial,
+                         SpacetestWireRequest    request,
+                         SpacetestNamespaceType  types)
+{
+  GVariantBuilder params;
+
+  g_return_val_if_fail (request != SPACETEST_WIRE_UNKNOWN, NULL);
+
+  g_variant_builder_init (&params, G_VARIANT_TYPE_VARDICT);
+  if (request == SPACETEST_WIRE_HELLO)
+    g_variant_builder_add (&params, "{sv}", "version",
+                           g_variant_new_uint32 (SPACETEST_WIRE_VERSION));
+  else
+    g_variant_builder_add (&params, "{sv}", "types",
+                           g_variant_new_uint32 (types));
+  return message_new (serial, request_names[request], &params);
+}
+
+GVariant *
+_spacetest_wire_hello_reply (guint32 serial)
+{
+  GVariantBuilder params;
+
+  g_variant_builder_init (&params, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&params, "{sv}", "version",
+                         g_variant_new_uint32 (SPACETEST_WIRE_VERSION));
+  return message_new (serial, "ok", &params);
+}
+
+GVariant *
+_spacetest_wire_rooms_reply (guint32 serial,
+                             guint   n_rooms)
+{
+  GVariantBuilder handles;
+  GVariantBuilder params;
+
+  g_variant_builder_init (&handles, G_VARIANT_TYPE ("ah"));
+  for (guint i = 0; i < n_rooms; i++)
+    g_variant_builder_add (&handles, "h", (gint32) i);
+  g_variant_builder_init (&params, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&params, "{sv}", "namespaces",
+                         g_variant_builder_end (&handles));
+  return message_new (serial, "ok", &params);
+}
+
+GVariant *
+_spacetest_wire_subspace_reply (guint32                serial,
+                                SpacetestNamespaceType types)
+{
+  GVariantBuilder params;
+  gint32 handle = 0;
+
+  g_variant_builder_init (&params, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&params, "{sv}", "socket",
+                         g_variant_new_handle (handle++));
+  g_variant_builder_add (&params, "{sv}", "pidfd",
+                         g_variant_new_handle (handle++));
+  if (types & SPACETEST_NAMESPACE_TYPE_USER)
+    g_variant_builder_add (&params, "{sv}", "user",
+                           g_variant_new_handle (handle++));
+  if (types & SPACETEST_NAMESPACE_TYPE_PID)
+    g_variant_builder_add (&params, "{sv}", "pid",
+                           g_variant_new_handle (handle++));
+  return message_new (serial, "ok", &params);
+}
+
+/* A copy of @text short enough for any reply: a message may quote what a
+ * client sent, and a reply too large to send would leave it unanswered. */
+static char *
+bounded_text (const char *text)
+{
+  const char *end;
+
+  if (strlen (text) <= SPACETEST_WIRE_MAX_TEXT)
+    return g_strdup (text);
+
+  /* Cut at a character boundary: GVariant strings are UTF-8. */
+  end = g_utf8_find_prev_char (text, text + SPACETEST_WIRE_MAX_TEXT + 1);
+  return g_strdup_printf ("%.*s…", (int) (end - text), text);
+}
+
+GVariant *
+_spacetest_wire_error_reply (guint32       serial,
+                             const GError *error)
+{
+  const char *domain = g_quark_to_string (error->domain);
+  GVariantBuilder params;
+
+  g_variant_builder_init (&params, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&params, "{sv}", "domain",
+                         g_variant_new_string (domain));
+  g_variant_builder_add (&params, "{sv}", "code",
+                         g_variant_new_int32 (error->code));
+  g_variant_builder_add (&params, "{sv}", "message",
+                         g_variant_new_take_string (
+                           bounded_text (error->message)));
+  return message_new (serial, "error", &params);
+}
+
+/* ---- parsing ------------------------------------------------------------ */
+
+void
+_spacetest_wire_message_free (SpacetestWireMessage *message)
+{
+  if (message == NULL)
+    return;
+  g_variant_unref (message->params);
+  g_variant_unref (message->variant);
+  _spacetest_close_fds (message->fds);
+  g_array_unref (message->fds);
+  g_free (message);
+}
+
+/* Whether a received message is whole: FALSE, with the reason, when it
+ * lost descriptors or bytes on the way, or has more than it may. */
+static gboolean
+check_complete (gsize     len,
+                GArray   *fds,
+                int       msg_flags,
+                int       sock,
+                GError  **error)
+{
+  if ((msg_flags & MSG_CTRUNC) || fds->len > SPACETEST_WIRE_MAX_FDS)
+    {
+      /* The kernel also truncates when it cannot install the fds it
+       * carries: with fewer than a message may have, ask it why. */
+      int errsv = 0;
+
+      if ((msg_flags & MSG_CTRUNC) && fds->len < SPACETEST_WIRE_MAX_FDS &&
+          sock >= 0)
+        errsv = _spacetest_wire_fd_table_full (sock);
+      if (errsv != 0)
+        _spacetest_set_error_from_errno (error, errsv, SPACETEST_ERROR_FAILED,
+                                         _("receive file descriptors from the "
+                                           "spacer service"));
+      else
+        g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+                     _("A spacer message carried more than %d file "
+                       "descriptors"), SPACETEST_WIRE_MAX_FDS);
+      return FALSE;
+    }
+
+  if ((msg_flags & MSG_TRUNC) || len > SPACETEST_WIRE_MAX_SIZE)
+    {
+      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+                   _("A spacer message was larger than %d bytes"),
+                   SPACETEST_WIRE_MAX_SIZE);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+SpacetestWireMessage *
+_spacetest_wire_decode (char      *data,
+                        gsize      len,
+                        GArray    *fds,
+                        int        msg_flags,
+                        int        sock,
+                        gboolean  *eof,
+                        GError   **error)
+{
+  g_autoptr(GVariant) variant = NULL;
+  SpacetestWireMessage *message;
+
+  *eof = FALSE;
+  if (fds == NULL)
+    fds = g_array_new (FALSE, FALSE, sizeof (int));
+
+  if (len == 0 && fds->len == 0 && !(msg_flags & MSG_CTRUNC))
+    *eof = TRUE;
+  else if (check_complete (len, fds, msg_flags, sock, error))
+    {
+      variant = g_variant_new_from_data (G_VARIANT_TYPE (SPACETEST_WIRE_TYPE),
+                                         data, len, FALSE, g_free, data);
+      data = NULL;
+      g_variant_ref_sink (variant);
+      if (!g_variant_is_normal_form (variant))
+        {
+          g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+                       _("Malformed spacer message of %zd bytes"),
+                       (gssize) len);
+          g_clear_pointer (&variant, g_variant_unref);
+        }
+    }
+
+  g_free (data);
+  if (variant == NULL)
+    {
+      _spacetest_close_fds (fds);
+      g_array_unref (fds);
+      return NULL;
+    }
+
+  message = g_new0 (SpacetestWireMessage, 1);
+  message->variant = g_steal_pointer (&variant);
+  g_variant_get (message->variant, "(u&s@a{sv})", &message->serial,
+                 &message->name, &message->params);
+  message->fds = fds;
+  return message;
+}
+
+SpacetestWireRequest
+_spacetest_wire_get_request (SpacetestWireMessage *message)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (request_names); i++)
+    if (request_names[i] != NULL &&
+        strcmp (message->name, request_names[i]) == 0)
+      return i;
+  return SPACETEST_WIRE_UNKNOWN;
+}
+
+gboolean
+_spacetest_wire_check_types (SpacetestWireRequest     request,
+                             SpacetestNamespaceType   types,
+                             const char              *operation,
+                             GError                 **error)
+{
+  SpacetestNamespaceType allowed = request == SPACETEST_WIRE_ROOMS
+                                     ? SPACETEST_ROOM_TYPES
+                                     : SPACETEST_SUBSPACE_TYPES;
+  g_autofree char *got = NULL;
+  g_autofree char *ok = NULL;
+
+  if (types != 0 && (types & ~allowed) == 0)
+    return TRUE;
+
+  got = _spacetest_types_describe (types);
+  ok = _spacetest_types_describe (allowed);
+  if (operation != NULL)
+    g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT,
+                 _("%s takes one or more of %s, not %s"), operation, ok, got);
+  else
+    g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT,
+                 _("Spacer request '%s' takes one or more of %s, not %s"),
+                 request_names[request], ok, got);
+  return FALSE;
+}
+
+/* The protocol version a hello request or its reply gives; 0 for
+ * none. */
+static guint32
+get_version (SpacetestWireMessage *message)
+{
+  guint32 version = 0;
+
+  g_variant_lookup (message->params, "version", "u", &version);
+  return version;
+}
+
+gboolean
+_spacetest_wire_parse_hello (SpacetestWireMessage  *message,
+                             GError               **error)
+{
+  guint32 version = get_version (message);
+
+  if (version == SPACETEST_WIRE_VERSION)
+    return TRUE;
+
+  g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+               _("Spacer protocol version mismatch: the client speaks "
+                 "%u, the service %d"),
+               version, SPACETEST_WIRE_VERSION);
+  return FALSE;
+}
+
+gboolean
+_spacetest_wire_parse_types (SpacetestWireMessage    *message,
+                             SpacetestWireRequest     request,
+                             SpacetestNamespaceType  *types,
+                             GError                 **error)
+{
+  guint32 value;
+
+  if (!g_variant_lookup (message->params, "types", "u", &value))
+    {
+      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+                   _("Spacer request '%s' without namespace types"),
+                   request_names[request]);
+      return FALSE;
+    }
+
+  if (!_spacetest_wire_check_types (request, value, NULL, error))
+    return FALSE;
+
+  *types = value;
+  return TRUE;
+}
+
+GError *
+_spacetest_wire_reply_error (SpacetestWireMessage *message)
+{
+  const char *domain, *text;
+  gint32 code;
+
+  if (!g_variant_lookup (message->params, "domain", "&s", &domain) ||
+      !g_variant_lookup (message->params, "code", "i", &code) ||
+      !g_variant_lookup (message->params, "message", "&s", &text))
+    return NULL;
+
+  return g_error_new_literal (g_quark_from_string (domain), code, text);
+}
+
+gboolean
+_spacetest_wire_parse_reply (SpacetestWireMessage  *message,
+                             GError               **error)
+{
+  GError *carried;
+
+  if (strcmp (message->name, "ok") == 0)
+    return TRUE;
+
+  if (strcmp (message->name, "error") != 0)
+    g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+                 _("The spacer sent an unknown reply '%s'"), message->name);
+  else if ((carried = _spacetest_wire_reply_error (message)) != NULL)
+    g_propagate_error (error, carried);
+  else
+    g_set_error_literal (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+                         _("The spacer sent a malformed error reply"));
+  return FALSE;
+}
+
+gboolean
+_spacetest_wire_parse_hello_reply (SpacetestWireMessage  *message,
+                                   GError               **error)
+{
+  guint32 version = get_version (message);
+
+  if (version == SPACETEST_WIRE_VERSION && message->fds->len == 0)
+    return TRUE;
+
+  g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+               _("The spacer service speaks protocol version %u, not %d"),
+               version, SPACETEST_WIRE_VERSION);
+  return FALSE;
+}
+
+/* Takes the fd that @handle names out of @message; -1 for a handle that
+ * names no fd (or one already taken). */
+static int
+take_fd (SpacetestWireMessage *message,
+         gint32                handle)
+{
+  int fd;
+
+  if (handle < 0 || (guint) handle >= message->fds->len)
+    return -1;
+
+  fd = g_array_index (message->fds, int, handle);
+  g_array_index (message->fds, int, handle) = -1;
+  return fd;
+}
+
+gboolean
+_spacetest_wire_take_rooms (SpacetestWireMessage    *message,
+                            SpacetestNamespaceType   types,
+                            GArray                  *fds,
+                            GError                 **error)
+{
+  g_autoptr(GArray) taken = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr(GVariant) handles = NULL;
+  guint expected = 0;
+
+  for (int i = 0; i < SPACETEST_N_TYPES; i++)
+    if (types & _spacetest_types[i])
+      expected++;
+
+  handles = g_variant_lookup_value (message->params, "namespaces",
+                                    G_VARIANT_TYPE ("ah"));
+  if (handles == NULL || g_variant_n_children (handles) != expected)
+    {
+      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+                   _("The spacer sent %u namespaces instead of %u"),
+                   handles ? (guint) g_variant_n_children (handles) : 0,
+                   expected);
+      return FALSE;
+    }
+
+  for (guint k = 0; k < expected; k++)
+    {
+      gint32 handle;
+      int fd;
+
+      g_variant_get_child (handles, k, "h", &handle);
+      fd = take_fd (message, handle);
+      if (fd < 0)
+        {
+          _spacetest_close_fds (taken);
+          g_set_error_literal (error, SPACETEST_ERROR,
+                               SPACETEST_ERROR_PROTOCOL,
+                               _("The spacer's reply refers to a missing "
+                                 "file descriptor"));
+          return FALSE;
+        }
+      g_array_append_val (taken, fd);
+    }
+
+  g_array_append_vals (fds, taken->data, taken->len);
+  g_array_set_size (taken, 0);
+  return TRUE;
+}
+
+static gboolean
+take_handle (SpacetestWireMessage  *message,
+             const char            *key,
+             int                   *fd,
+             GError               **error)
+{
+  gint32 handle;
+
+  if (!g_variant_lookup (message->params, key, "h", &handle))
+    {
+      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+                   _("The spacer's reply lacks '%s'"), key);
+      return FALSE;
+    }
+
+  *fd = take_fd (message, handle);
+  if (*fd < 0)
+    {
+      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+                   _("The spacer's reply refers to a missing file descriptor "
+                     "for '%s'"), key);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+_spacetest_wire_subspace_clear (SpacetestWireSubspace *subspace)
+{
+  g_clear_fd (&subspace->socket, NULL);
+  g_clear_fd (&subspace->pidfd, NULL);
+  g_clear_fd (&subspace->user, NULL);
+  g_clear_fd (&subspace->pid, NULL);
+}
+
+gboolean
+_spacetest_wire_take_subspace (SpacetestWireMessage    *message,
+                               SpacetestNamespaceType   types,
+                               SpacetestWireSubspace   *subspace,
+                               GError                 **error)
+{
+  g_auto(SpacetestWireSubspace) taken = SPACETEST_WIRE_SUBSPACE_INIT;
+
+  if (!take_handle (message, "socket", &taken.socket, error) ||
+      !take_handle (message, "pidfd", &taken.pidfd, error) ||
+      ((types & SPACETEST_NAMESPACE_TYPE_USER) &&
+       !take_handle (message, "user", &taken.user, error)) ||
+      ((types & SPACETEST_NAMESPACE_TYPE_PID) &&
+       !take_handle (message, "pid", &taken.pid, error)))
+    return FALSE;
+
+  *subspace = taken;
+  taken = (SpacetestWireSubspace) SPACETEST_WIRE_SUBSPACE_INIT;
+  return TRUE;
+}
+
+/* ---- moving messages over a socket -------------------------------------- */
+
+GBytes *
+_spacetest_wire_to_bytes (GVariant  *message,
+                          GError   **error)
+{
+  g_autoptr(GVariant) owned = g_variant_ref_sink (message);
+  gsize size = g_variant_get_size (owned);
+
+  if (size > SPACETEST_WIRE_MAX_SIZE)
+    {
+      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+                   _("Spacer message of %zu bytes is too large"),
+                   (size_t) size);
+      return NULL;
+    }
+
+  return g_variant_get_data_as_bytes (owned);
+}
+
 gboolean
 _spacetest_wire_send (int         fd,
                       GVariant   *message,
@@ -36,27 +553,21 @@ _spacetest_wire_send (int         fd,
                       guint       n_fds,
                       GError    **error)
 {
-  g_autoptr(GVariant) owned = g_variant_ref_sink (message);
+  g_autoptr(GBytes) bytes = _spacetest_wire_to_bytes (message, error);
   union {
     char buf[CMSG_SPACE (sizeof (int) * SPACETEST_WIRE_MAX_FDS)];
     struct cmsghdr align;
   } control;
   struct iovec iov;
   struct msghdr msg = { 0, };
-  gsize size = g_variant_get_size (owned);
   ssize_t sent;
 
   g_return_val_if_fail (n_fds <= SPACETEST_WIRE_MAX_FDS, FALSE);
 
-  if (size > SPACETEST_WIRE_MAX_SIZE)
-    {
-      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
-                   _("Spacer message of %zu bytes is too large"), (size_t) size);
-      return FALSE;
-    }
+  if (bytes == NULL)
+    return FALSE;
 
-  iov.iov_base = (void *) g_variant_get_data (owned);
-  iov.iov_len = size;
+  iov.iov_base = (void *) g_bytes_get_data (bytes, &iov.iov_len);
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
 
@@ -84,7 +595,8 @@ _spacetest_wire_send (int         fd,
 
       g_set_error (error, SPACETEST_ERROR,
                    errsv == EPIPE || errsv == ECONNRESET
-                     ? SPACETEST_ERROR_SPACER_FAILED : SPACETEST_ERROR_PROTOCOL,
+                     ? SPACETEST_ERROR_SPACER_FAILED
+                     : SPACETEST_ERROR_PROTOCOL,
                    _("Cannot send a message to the spacer service: %s"),
                    g_strerror (errsv));
       return FALSE;
@@ -93,42 +605,21 @@ _spacetest_wire_send (int         fd,
   return TRUE;
 }
 
-/* EMFILE or ENFILE when no descriptor can be opened now, else 0; @fd is
- * any open descriptor. */
-static int
-fd_table_full (int fd)
-{
-  int probe = fcntl (fd, F_DUPFD_CLOEXEC, 0);
-  int errsv = errno;
-
-  if (probe >= 0)
-    {
-      close (probe);
-      return 0;
-    }
-  return errsv == EMFILE || errsv == ENFILE ? errsv : 0;
-}
-
-GVariant *
+SpacetestWireMessage *
 _spacetest_wire_recv (int        fd,
-                      GArray   **fds_out,
                       gboolean  *eof,
                       GError   **error)
 {
-  g_autoptr(GArray) fds = g_array_new (FALSE, FALSE, sizeof (int));
+  GArray *fds = g_array_new (FALSE, FALSE, sizeof (int));
   union {
     char buf[CMSG_SPACE (sizeof (int) * SPACETEST_WIRE_MAX_FDS)];
     struct cmsghdr align;
   } control;
-  g_autofree char *data = g_malloc (SPACETEST_WIRE_MAX_SIZE);
+  char *data = g_malloc (SPACETEST_WIRE_MAX_SIZE);
   struct iovec iov = { data, SPACETEST_WIRE_MAX_SIZE };
   struct msghdr msg = { 0, };
   struct cmsghdr *cmsg;
-  GVariant *message;
   ssize_t len;
-
-  *eof = FALSE;
-  *fds_out = NULL;
 
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
@@ -143,23 +634,23 @@ _spacetest_wire_recv (int        fd,
     {
       int errsv = errno;
 
+      g_free (data);
+      g_array_unref (fds);
+      *eof = FALSE;
       /* The peer is gone with a message of ours unread: for a
        * SOCK_SEQPACKET socket that is ECONNRESET rather than end of file,
        * but it means the same. */
       if (errsv == ECONNRESET)
-        {
-          *eof = TRUE;
-          return NULL;
-        }
-
-      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
-                   _("Cannot receive a message from the spacer: %s"),
-                   g_strerror (errsv));
+        *eof = TRUE;
+      else
+        g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+                     _("Cannot receive a message from the spacer: %s"),
+                     g_strerror (errsv));
       return NULL;
     }
 
-  /* Collect every fd first, so that each error path below closes them. */
-  for (cmsg = CMSG_FIRSTHDR (&msg); cmsg != NULL; cmsg = CMSG_NXTHDR (&msg, cmsg))
+  for (cmsg = CMSG_FIRSTHDR (&msg); cmsg != NULL;
+       cmsg = CMSG_NXTHDR (&msg, cmsg))
     if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS)
       {
         gsize n = (cmsg->cmsg_len - CMSG_LEN (0)) / sizeof (int);
@@ -174,198 +665,6 @@ _spacetest_wire_recv (int        fd,
           }
       }
 
-  if (len == 0 && fds->len == 0)
-    {
-      *eof = TRUE;
-      return NULL;
-    }
-
-  if (msg.msg_flags & MSG_CTRUNC)
-    {
-      /* The kernel also truncates when it cannot install the fds it
-       * carries: with fewer than fit in the buffer, ask it why. */
-      int errsv = fds->len < SPACETEST_WIRE_MAX_FDS ? fd_table_full (fd) : 0;
-
-      _spacetest_close_fds (fds);
-      if (errsv != 0)
-        _spacetest_set_error_from_errno (error, errsv, SPACETEST_ERROR_FAILED,
-                                         _("receive file descriptors from the "
-                                           "spacer service"));
-      else
-        g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
-                     _("A spacer message carried more than %d file "
-                       "descriptors"), SPACETEST_WIRE_MAX_FDS);
-      return NULL;
-    }
-
-  if (msg.msg_flags & MSG_TRUNC)
-    {
-      _spacetest_close_fds (fds);
-      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
-                   _("A spacer message was larger than %d bytes"),
-                   SPACETEST_WIRE_MAX_SIZE);
-      return NULL;
-    }
-
-  {
-    char *raw = g_steal_pointer (&data);
-
-    message = g_variant_new_from_data (G_VARIANT_TYPE (SPACETEST_WIRE_TYPE),
-                                       raw, len, FALSE, g_free, raw);
-    g_variant_ref_sink (message);
-  }
-  if (!g_variant_is_normal_form (message))
-    {
-      g_variant_unref (message);
-      _spacetest_close_fds (fds);
-      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
-                   _("Malformed spacer message of %zd bytes"), len);
-      return NULL;
-    }
-
-  *fds_out = g_steal_pointer (&fds);
-  return message;
-}
-
-pid_t
-_spacetest_spawn_spacer (const char  *path,
-                         int          clone_flags,
-                         int          sock,
-                         gboolean     pdeathsig,
-                         GError     **error)
-{
-  g_autofree char *ppid_arg = NULL;
-  char *argv[4];
-  int sync_pipe[2];
-  int ready_pipe[2];
-  pid_t pid;
-  char go = 'g';
-
-  /* The service checks that its parent is still the one that started it
-   * (unless it is in a new PID namespace, where it cannot see it). */
-  ppid_arg = g_strdup_printf ("--parent-pid=%d",
-                              (clone_flags & CLONE_NEWPID) ? 0 : (int) getpid ());
-  argv[0] = (char *) path;
-  argv[1] = (char *) "--socket-fd=3";
-  argv[2] = ppid_arg;
-  argv[3] = NULL;
-
-  if (pipe2 (sync_pipe, O_CLOEXEC) != 0)
-    {
-      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
-                                       _("create a pipe to start a spacer"));
-      return -1;
-    }
-  /* With @pdeathsig, the child says when PR_SET_PDEATHSIG is in place:
-   * until then the parent must not end (in a new PID namespace the child
-   * cannot check getppid() afterwards). */
-  ready_pipe[0] = ready_pipe[1] = -1;
-  if (pdeathsig && pipe2 (ready_pipe, O_CLOEXEC) != 0)
-    {
-      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
-                                       _("create a pipe to start a spacer"));
-      close (sync_pipe[0]);
-      close (sync_pipe[1]);
-      return -1;
-    }
-
-  /* fork()-like clone: no new stack, the child runs on a copy of ours. */
-  pid = (pid_t) syscall (SYS_clone, (unsigned long) clone_flags | SIGCHLD,
-                         NULL, NULL, NULL, 0);
-  if (pid == 0)
-    {
-      char c = 0;
-
-      /* Only async-signal-safe calls from here to execve(). */
-      close (sync_pipe[1]);
-      if (pdeathsig)
-        {
-          close (ready_pipe[0]);
-          if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 ||
-              write (ready_pipe[1], "r", 1) != 1)
-            _exit (127);
-          close (ready_pipe[1]);
-        }
-      /* Wait for the parent to write the id maps; EOF means it died. */
-      if (read (sync_pipe[0], &c, 1) != 1 || c != 'g')
-        _exit (127);
-      if (sock == 3)
-        fcntl (3, F_SETFD, 0);
-      else if (dup2 (sock, 3) != 3)
-        _exit (127);
-      syscall (SYS_close_range, 4U, ~0U, 0U);
-      if (path == NULL)
-        return 0;
-      execve (path, argv, environ);
-      _exit (127);
-    }
-
-  close (sync_pipe[0]);
-  if (pdeathsig)
-    close (ready_pipe[1]);
-
-  if (pid < 0)
-    {
-      int errsv = errno;
-      g_autofree char *types = _spacetest_types_describe (clone_flags);
-      g_autofree char *what =
-        g_strdup_printf (_("start a spacer service in new namespaces (%s)"),
-                         clone_flags ? types : "none");
-
-      close (sync_pipe[1]);
-      if (pdeathsig)
-        close (ready_pipe[0]);
-      _spacetest_set_error_from_errno (error, errsv,
-                                       errsv == EINVAL
-                                         ? SPACETEST_ERROR_NOT_SUPPORTED
-                                         : SPACETEST_ERROR_FAILED,
-                                       what);
-      return -1;
-    }
-
-  if (pdeathsig)
-    {
-      char r = 0;
-      ssize_t n;
-
-      do
-        n = read (ready_pipe[0], &r, 1);
-      while (n < 0 && errno == EINTR);
-      close (ready_pipe[0]);
-      if (n != 1)
-        {
-          g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED,
-                       _("A new spacer service ended before it started"));
-          close (sync_pipe[1]);
-          while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
-            ;
-          return -1;
-        }
-    }
-
-  if (clone_flags & CLONE_NEWUSER)
-    {
-      if (!_spacetest_write_id_maps (pid, geteuid (), getegid (),
-                                     SPACETEST_ERROR_FAILED, error))
-        {
-          close (sync_pipe[1]);   /* the child sees EOF and exits */
-          while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
-            ;
-          return -1;
-        }
-    }
-
-  if (write (sync_pipe[1], &go, 1) != 1)
-    {
-      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_SPACER_FAILED,
-                                       _("release a new spacer service"));
-      close (sync_pipe[1]);
-      kill (pid, SIGKILL);
-      while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
-        ;
-      return -1;
-    }
-  close (sync_pipe[1]);
-
-  return pid;
+  return _spacetest_wire_decode (data, len, fds, msg.msg_flags, fd, eof,
+                                 error);
 }

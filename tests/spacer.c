@@ -8,12 +8,14 @@
 #include "test-util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -1088,7 +1090,9 @@ test_timeout (void)
   spacetest_spacer_set_timeout (sub, 300);
   g_assert_no_errno (kill (spacetest_spacer_get_pid (sub), SIGSTOP));
   start = g_get_monotonic_time ();
-  close_spacer (sub);
+  g_assert_false (spacetest_spacer_close (sub, &error));
+  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_TIMED_OUT);
+  g_clear_error (&error);
   elapsed_ms = (g_get_monotonic_time () - start) / 1000;
   g_assert_cmpint (elapsed_ms, <, 2500);
   g_assert_true (wait_process_gone (spacetest_spacer_get_pid (sub), 2000));
@@ -1097,7 +1101,9 @@ test_timeout (void)
   spacetest_spacer_set_timeout (spacer, 300);
   g_assert_no_errno (kill (pid, SIGSTOP));
   start = g_get_monotonic_time ();
-  close_spacer (spacer);
+  g_assert_false (spacetest_spacer_close (spacer, &error));
+  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_TIMED_OUT);
+  g_clear_error (&error);
   elapsed_ms = (g_get_monotonic_time () - start) / 1000;
   g_assert_cmpint (elapsed_ms, <, 2500);
   g_assert_true (tu_process_gone (pid));
@@ -2163,6 +2169,303 @@ test_subspace_closed_dir (void)
   g_assert_no_errno (rmdir (closed));
 }
 
+/* ---- closing a service that does not end --------------------------------- */
+
+/* Closes @spacer, whose service (@pid) is stopped: close() kills it after
+ * the timeout, reports that, and leaves the spacer closed all the same. */
+static void
+assert_close_kills (SpacetestSpacer *spacer,
+                    GPid             pid,
+                    gboolean         with_error)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) result = NULL;
+  g_autofree char *pid_text = g_strdup_printf ("%d", (int) pid);
+  gint64 start, elapsed_ms;
+
+  spacetest_spacer_set_timeout (spacer, 200);
+  g_assert_no_errno (kill (pid, SIGSTOP));
+  start = g_get_monotonic_time ();
+  g_assert_false (spacetest_spacer_close (spacer, with_error ? &error : NULL));
+  elapsed_ms = (g_get_monotonic_time () - start) / 1000;
+  g_assert_cmpint (elapsed_ms, >=, 199);
+  g_assert_cmpint (elapsed_ms, <, 2500);
+  if (with_error)
+    {
+      g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_TIMED_OUT);
+      g_assert_nonnull (strstr (error->message, pid_text));
+      g_assert_nonnull (strstr (error->message, "200"));
+      g_clear_error (&error);
+    }
+
+  /* gone (our child: reaped), and the spacer is closed */
+  g_assert_true (wait_process_gone (pid, 2000));
+  g_assert_true (spacetest_spacer_close (spacer, &error));
+  g_assert_no_error (error);
+  result = spacetest_spacer_rooms (spacer, NET, NULL, &error);
+  check_closed_error (error);
+  g_assert_null (result);
+}
+
+static void
+test_close_killed (void)
+{
+  spacetest_test_check_leaks ();
+
+  for (int with_error = 0; with_error < 2; with_error++)
+    {
+      g_autoptr(SpacetestSpacer) spacer = new_spacer ();
+      g_autoptr(SpacetestSpacer) sub = subspace (spacer, USER | PID);
+      GPid pid = spacetest_spacer_get_pid (spacer);
+
+      /* a subspace's service (a pidfd; its parent service reaps it) */
+      assert_close_kills (sub, spacetest_spacer_get_pid (sub), with_error);
+      assert_spacer_works (spacer);
+      /* the service this process started */
+      assert_close_kills (spacer, pid, with_error);
+      g_assert_true (tu_process_gone (pid));
+    }
+}
+
+/* ---- the asynchronous subspace path never blocks ------------------------ */
+
+/* Set in the environment of this program when it is started as a fake
+ * spacer helper whose subspaces never answer their handshake. */
+#define SLOW_SUB_ENV "SPACETEST_SPACER_TEST_SLOW_SUB"
+
+/* Sends an "ok" reply to @serial with @params (floating), and @n_fds
+ * descriptors, as a service does. */
+static void
+slow_sub_reply (int          sock,
+                guint32      serial,
+                GVariant    *params,
+                const int   *fds,
+                guint        n_fds)
+{
+  g_autoptr(GVariant) reply =
+    g_variant_ref_sink (g_variant_new ("(us@a{sv})", serial, "ok", params));
+  union {
+    char buf[CMSG_SPACE (sizeof (int) * 3)];
+    struct cmsghdr align;
+  } control = { { 0, } };
+  struct iovec iov = { (void *) g_variant_get_data (reply),
+                       g_variant_get_size (reply) };
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+  g_assert_cmpuint (n_fds, <=, 3);
+  if (n_fds > 0)
+    {
+      struct cmsghdr *cmsg;
+
+      msg.msg_control = control.buf;
+      msg.msg_controllen = CMSG_SPACE (sizeof (int) * n_fds);
+      cmsg = CMSG_FIRSTHDR (&msg);
+      cmsg->cmsg_level = SOL_SOCKET;
+      cmsg->cmsg_type = SCM_RIGHTS;
+      cmsg->cmsg_len = CMSG_LEN (sizeof (int) * n_fds);
+      memcpy (CMSG_DATA (cmsg), fds, sizeof (int) * n_fds);
+    }
+  if (sendmsg (sock, &msg, MSG_NOSIGNAL) < 0)
+    _exit (94);
+}
+
+/* The fake service's main(): answers "hello", and answers "subspace"
+ * with a new service that reads its requests and never answers. */
+static int
+slow_sub_service_main (void)
+{
+  const int sock = 3;
+
+  for (;;)
+    {
+      char buf[4096];
+      g_autoptr(GVariant) message = NULL;
+      GVariantDict dict;
+      guint32 serial;
+      const char *name;
+      gssize len = recv (sock, buf, sizeof buf, 0);
+
+      if (len <= 0)
+        return 0;
+      message = g_variant_new_from_data (G_VARIANT_TYPE ("(usa{sv})"), buf,
+                                         len, FALSE, NULL, NULL);
+      g_variant_ref_sink (message);
+      g_variant_get (message, "(u&s@a{sv})", &serial, &name, NULL);
+      g_variant_dict_init (&dict, NULL);
+
+      if (g_str_equal (name, "hello"))
+        {
+          g_variant_dict_insert (&dict, "version", "u", (guint32) 1);
+          slow_sub_reply (sock, serial, g_variant_dict_end (&dict), NULL, 0);
+        }
+      else if (g_str_equal (name, "subspace"))
+        {
+          int pair[2];
+          int fds[3];
+          pid_t silent;
+
+          if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+                          pair) != 0)
+            _exit (92);
+          silent = fork ();
+          if (silent < 0)
+            _exit (93);
+          if (silent == 0)
+            {
+              close (pair[0]);
+              while (read (pair[1], buf, sizeof buf) > 0)
+                ;
+              _exit (0);
+            }
+          close (pair[1]);
+
+          fds[0] = pair[0];
+          fds[1] = (int) syscall (SYS_pidfd_open, silent, 0);
+          fds[2] = open ("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+          if (fds[1] < 0 || fds[2] < 0)
+            _exit (95);
+          g_variant_dict_insert (&dict, "socket", "h", (gint32) 0);
+          g_variant_dict_insert (&dict, "pidfd", "h", (gint32) 1);
+          g_variant_dict_insert (&dict, "user", "h", (gint32) 2);
+          slow_sub_reply (sock, serial, g_variant_dict_end (&dict), fds, 3);
+          for (guint i = 0; i < 3; i++)
+            close (fds[i]);
+        }
+      else
+        g_variant_dict_clear (&dict);
+    }
+}
+
+static gboolean
+count_tick (gpointer user_data)
+{
+  guint *ticks = user_data;
+
+  (*ticks)++;
+  return G_SOURCE_CONTINUE;
+}
+
+/* While a new service's handshake is awaited, the caller's main context
+ * goes on running: the handshake is one more asynchronous request, not a
+ * blocking wait inside a callback. */
+static void
+async_subspace_handshake (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *exe = NULL;
+  g_autoptr(SpacetestSpacer) spacer = NULL;
+  g_autoptr(SpacetestSpacer) sub = NULL;
+  g_autoptr(GSource) ticker = NULL;
+  g_auto(AsyncWait) wait = { 0, };
+  guint ticks = 0;
+  GPid pid;
+
+  exe = g_file_read_link ("/proc/self/exe", &error);
+  g_assert_no_error (error);
+  g_setenv ("SPACETEST_SPACER_PATH", exe, TRUE);
+  g_setenv (SLOW_SUB_ENV, "1", TRUE);
+
+  spacer = new_spacer ();
+  pid = spacetest_spacer_get_pid (spacer);
+  spacetest_spacer_set_timeout (spacer, 300);
+
+  async_wait_init (&wait);
+  ticker = g_timeout_source_new (10);
+  g_source_set_callback (ticker, count_tick, &ticks, NULL);
+  g_source_attach (ticker, wait.context);
+
+  spacetest_spacer_subspace_async (spacer, USER, NULL, async_wait_done,
+                                   &wait);
+  async_wait_run (&wait);
+  g_source_destroy (ticker);
+
+  sub = spacetest_spacer_subspace_finish (spacer, wait.result, &error);
+  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_TIMED_OUT);
+  g_assert_nonnull (strstr (error->message, "hello"));
+  g_assert_null (sub);
+  /* 300 ms of waiting: the context ran its 10 ms timeout meanwhile */
+  g_assert_cmpuint (ticks, >=, 10);
+
+  close_spacer (spacer);
+  g_assert_true (tu_process_gone (pid));
+  g_print ("handshake: checked\n");
+}
+
+static void
+test_async_subspace_handshake (void)
+{
+  spacetest_test_check_leaks ();
+
+  if (g_test_subprocess ())
+    {
+      async_subspace_handshake ();
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*handshake: checked*");
+}
+
+/* ---- no thread ----------------------------------------------------------- */
+
+/* Set in the environment of this program when it is started to run the
+ * synchronous forms in a process of its own, before anything else. */
+#define NO_THREAD_ENV "SPACETEST_SPACER_TEST_NO_THREAD"
+
+/* The synchronous forms start no thread (a thread started from a switched
+ * thread would stay in its namespaces), and do not make GLib make one
+ * either: no GTask. */
+static int
+no_thread_main (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SpacetestSpacer) spacer = NULL;
+  g_autoptr(SpacetestSpacer) sub = NULL;
+  g_autoptr(GPtrArray) rooms = NULL;
+  g_autoptr(SpacetestNamespace) ns = NULL;
+
+  g_assert_cmpuint (tu_count_threads (), ==, 1);
+
+  spacer = spacetest_spacer_new (NULL, &error);
+  g_assert_no_error (error);
+  sub = spacetest_spacer_subspace (spacer, USER | PID, NULL, &error);
+  g_assert_no_error (error);
+  rooms = spacetest_spacer_rooms (sub, NET | UTS, NULL, &error);
+  g_assert_no_error (error);
+  ns = spacetest_spacer_new_transient (sub, IPC, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (spacetest_spacer_close (sub, &error));
+  g_assert_true (spacetest_spacer_close (spacer, &error));
+
+  g_assert_cmpuint (tu_count_threads (), ==, 1);
+  g_assert_cmpuint (g_type_from_name ("GTask"), ==, 0);
+  return 0;
+}
+
+static void
+test_no_thread (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_auto(GStrv) envp = g_environ_setenv (g_get_environ (), NO_THREAD_ENV,
+                                         "1", TRUE);
+  g_autofree char *exe = g_file_read_link ("/proc/self/exe", &error);
+  int status = 0;
+
+  spacetest_test_check_leaks ();
+  g_assert_no_error (error);
+
+  g_ptr_array_add (argv, exe);
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, envp,
+                               G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL,
+                               NULL, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, &error));
+  g_assert_no_error (error);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -2176,7 +2479,17 @@ main (int    argc,
     { "user-pid", USER | PID },
   };
 
-  g_autofree char **args = tu_keep_going (&argc, &argv);
+  g_autofree char **args = NULL;
+
+  /* Started as a fake helper by test_async_subspace_handshake(). */
+  if (g_getenv (SLOW_SUB_ENV) != NULL && argc > 1 &&
+      g_str_has_prefix (argv[1], "--socket-fd="))
+    return slow_sub_service_main ();
+  /* Started by test_no_thread(), before anything makes a thread. */
+  if (g_getenv (NO_THREAD_ENV) != NULL)
+    return no_thread_main ();
+
+  args = tu_keep_going (&argc, &argv);
 
   spacetest_test_init (&argc, &argv, NULL);
 
@@ -2253,6 +2566,11 @@ main (int    argc,
 
   g_test_add_func ("/spacetest/spacer/testlayer/release", test_testlayer);
   g_test_add_func ("/spacetest/spacer/testlayer/fail", test_testlayer_fail);
+
+  g_test_add_func ("/spacetest/spacer/close/killed", test_close_killed);
+  g_test_add_func ("/spacetest/spacer/async/subspace-handshake",
+                   test_async_subspace_handshake);
+  g_test_add_func ("/spacetest/spacer/no-thread", test_no_thread);
 
   return g_test_run ();
 }

@@ -1258,8 +1258,8 @@ test_codec_round_trip (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) sent = codec_message ();
-  g_autoptr(GVariant) received = NULL;
-  g_autoptr(GArray) fds = NULL;
+  g_autoptr(SpacetestWireMessage) received = NULL;
+  GArray *fds;
   gboolean eof = TRUE;
   int pair[2], pipe_fds[2];
 
@@ -1269,11 +1269,12 @@ test_codec_round_trip (void)
 
   g_assert_true (_spacetest_wire_send (pair[0], sent, pipe_fds, 2, &error));
   g_assert_no_error (error);
-  received = _spacetest_wire_recv (pair[1], &fds, &eof, &error);
+  received = _spacetest_wire_recv (pair[1], &eof, &error);
   g_assert_no_error (error);
   g_assert_false (eof);
   g_assert_nonnull (received);
-  g_assert_true (g_variant_equal (received, sent));
+  g_assert_true (g_variant_equal (received->variant, sent));
+  fds = received->fds;
   g_assert_nonnull (fds);
   g_assert_cmpuint (fds->len, ==, 2);
   for (guint i = 0; i < 2; i++)
@@ -1284,14 +1285,13 @@ test_codec_round_trip (void)
       g_assert_true (same_file (fd, pipe_fds[i]));
       g_assert_cmpint (fcntl (fd, F_GETFD), ==, FD_CLOEXEC);
     }
-  _spacetest_close_fds (fds);
-  g_clear_pointer (&fds, g_array_unref);
+  /* freeing the message closes its fds */
+  g_clear_pointer (&received, _spacetest_wire_message_free);
 
   g_assert_no_errno (close (pair[0]));
-  g_assert_null (_spacetest_wire_recv (pair[1], &fds, &eof, &error));
+  g_assert_null (_spacetest_wire_recv (pair[1], &eof, &error));
   g_assert_no_error (error);
   g_assert_true (eof);
-  g_assert_null (fds);
 
   g_assert_no_errno (close (pair[1]));
   g_assert_no_errno (close (pipe_fds[0]));
@@ -1308,8 +1308,7 @@ assert_recv_refused (const int   pair[2],
                      guint       n_fds)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) received = NULL;
-  g_autoptr(GArray) fds = NULL;
+  g_autoptr(SpacetestWireMessage) received = NULL;
   g_autoptr(GHashTable) before = NULL;
   Raw raw = { pair[0], 0, 0 };
   int null_fds[16];
@@ -1323,10 +1322,9 @@ assert_recv_refused (const int   pair[2],
   before = tu_fd_identities ();
 
   raw_send_bytes (&raw, data, len, null_fds, n_fds);
-  received = _spacetest_wire_recv (pair[1], &fds, &eof, &error);
+  received = _spacetest_wire_recv (pair[1], &eof, &error);
   g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL);
   g_assert_null (received);
-  g_assert_null (fds);
   g_assert_false (eof);
   tu_assert_fds_unchanged (before);
   g_assert_no_errno (close (null_fd));
@@ -1396,8 +1394,7 @@ test_codec_emfile (void)
   for (guint n_free = 0; successes < 2; n_free++)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(GVariant) received = NULL;
-      g_autoptr(GArray) fds = NULL;
+      g_autoptr(SpacetestWireMessage) received = NULL;
       gboolean eof = TRUE;
       struct rlimit saved;
 
@@ -1407,7 +1404,7 @@ test_codec_emfile (void)
       g_assert_no_error (error);
 
       tu_limit_free_fds (n_free, &saved);
-      received = _spacetest_wire_recv (pair[1], &fds, &eof, &error);
+      received = _spacetest_wire_recv (pair[1], &eof, &error);
       tu_restore_fd_limit (&saved);
 
       g_test_message ("%u free: %s", n_free,
@@ -1418,14 +1415,14 @@ test_codec_emfile (void)
           g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_FAILED);
           g_assert_nonnull (strstr (error->message, g_strerror (EMFILE)));
           g_assert_null (received);
-          g_assert_null (fds);
         }
       else
         {
           g_assert_no_error (error);
-          g_assert_true (g_variant_equal (received, message));
-          g_assert_cmpuint (fds->len, ==, 2);
-          _spacetest_close_fds (fds);
+          g_assert_true (g_variant_equal (received->variant, message));
+          g_assert_cmpuint (received->fds->len, ==, 2);
+          /* freeing the message closes its fds */
+          g_clear_pointer (&received, _spacetest_wire_message_free);
           successes++;
         }
       tu_assert_fds_unchanged (before);

@@ -6,8 +6,8 @@
  * SOCK_SEQPACKET socketpair, with file descriptors as SCM_RIGHTS when the
  * input asks for them, into the service's own receive-and-answer step
  * (_spacetest_service_serve_one(): _spacetest_wire_recv(), the dispatch,
- * _spacetest_wire_send()); the reply is read back with the client's
- * decoder, _spacetest_wire_recv(), and checked. The heavy actions —
+ * _spacetest_wire_send()); the reply is read back and checked with the
+ * codec's parsers, which the client uses too. The heavy actions —
  * forking a child into new namespaces for "rooms", starting a new service
  * for "subspace" — are fakes with realistic results: the fuzzer's own
  * namespaces, its own pidfd.
@@ -221,24 +221,16 @@ send_datagram (int           sock,
   g_assert_cmpint (sent, ==, (gssize) size);
 }
 
-/* What the service ought to make of the datagram, decoded on its own:
- * NULL when it is no well-formed message. */
-static GVariant *
+/* What the service ought to make of the datagram, decoded on its own
+ * (not through a socket): NULL when it is no well-formed message. */
+static SpacetestWireMessage *
 parse_request (const guint8 *data,
                gsize         size)
 {
-  GVariant *request;
-  gpointer copy;
+  gboolean eof;
 
-  if (size == 0 || size > SPACETEST_WIRE_MAX_SIZE)
-    return NULL;
-  copy = g_memdup2 (data, size);
-  request = g_variant_new_from_data (G_VARIANT_TYPE (SPACETEST_WIRE_TYPE),
-                                     copy, size, FALSE, g_free, copy);
-  g_variant_ref_sink (request);
-  if (!g_variant_is_normal_form (request))
-    g_clear_pointer (&request, g_variant_unref);
-  return request;
+  return _spacetest_wire_decode (g_memdup2 (data, size), size, NULL, 0, -1,
+                                 &eof, NULL);
 }
 
 static guint
@@ -265,162 +257,139 @@ check_ns_fd (int                    fd,
 }
 
 static void
-check_error_reply (GVariant *params,
-                   GArray   *fds)
+check_error_reply (SpacetestWireMessage *reply)
 {
-  const char *domain, *text;
-  gint32 code;
+  g_autoptr(GError) carried = _spacetest_wire_reply_error (reply);
+  g_autoptr(GError) error = NULL;
 
-  g_assert_cmpuint (fds->len, ==, 0);
-  g_assert_true (g_variant_lookup (params, "domain", "&s", &domain));
-  g_assert_true (g_variant_lookup (params, "code", "i", &code));
-  g_assert_true (g_variant_lookup (params, "message", "&s", &text));
-  g_assert_cmpstr (domain, ==, g_quark_to_string (SPACETEST_ERROR));
-  g_assert_cmpstr (text, !=, "");
+  g_assert_cmpuint (reply->fds->len, ==, 0);
+  /* well-formed, and what the client makes of it */
+  g_assert_nonnull (carried);
+  g_assert_false (_spacetest_wire_parse_reply (reply, &error));
+  g_assert_true (g_error_matches (error, carried->domain, carried->code));
+  g_assert_cmpstr (error->message, ==, carried->message);
+  g_assert_true (carried->domain == SPACETEST_ERROR);
+  g_assert_cmpstr (carried->message, !=, "");
   /* bounded: at most SPACETEST_WIRE_MAX_TEXT bytes and an ellipsis */
-  g_assert_cmpuint (strlen (text), <=, SPACETEST_WIRE_MAX_TEXT + ELLIPSIS_SIZE);
+  g_assert_cmpuint (strlen (carried->message), <=,
+                    SPACETEST_WIRE_MAX_TEXT + ELLIPSIS_SIZE);
 }
 
 static void
-check_rooms_reply (GVariant *request_params,
-                   GVariant *params,
-                   GArray   *fds)
+check_rooms_reply (SpacetestWireMessage *request,
+                   SpacetestWireMessage *reply)
 {
-  g_autoptr(GVariant) handles = NULL;
-  guint32 types = 0;
+  g_autoptr(GArray) fds = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr(GError) error = NULL;
+  SpacetestNamespaceType types = 0;
+  guint n = reply->fds->len;
 
-  g_assert_true (g_variant_lookup (request_params, "types", "u", &types));
-  g_assert_cmphex (types, !=, 0);
-  g_assert_cmphex (types & ~(guint32) SPACETEST_ROOM_TYPES, ==, 0);
+  g_assert_true (_spacetest_wire_parse_types (request, SPACETEST_WIRE_ROOMS,
+                                              &types, NULL));
   g_assert_true (fake_mode == FUZZ_MODE_OK || fake_mode == FUZZ_MODE_ODD);
 
-  handles = g_variant_lookup_value (params, "namespaces",
-                                    G_VARIANT_TYPE ("ah"));
-  g_assert_nonnull (handles);
-  g_assert_cmpuint (g_variant_n_children (handles), ==, n_types (types));
-  g_assert_cmpuint (fds->len, ==, n_types (types));
+  g_assert_cmpuint (n, ==, n_types (types));
+  g_assert_true (_spacetest_wire_take_rooms (reply, types, fds, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (fds->len, ==, n);
 
   for (int i = 0, k = 0; i < SPACETEST_N_TYPES; i++)
     {
-      gint32 handle;
-
       if (!(types & _spacetest_types[i]))
         continue;
-      g_variant_get_child (handles, k, "h", &handle);
-      g_assert_cmpint (handle, ==, k);
+      /* each handle names the fd in its own place */
+      g_assert_cmpint (g_array_index (reply->fds, int, k), ==, -1);
       if (fake_mode == FUZZ_MODE_OK)
         check_ns_fd (g_array_index (fds, int, k), _spacetest_types[i]);
       k++;
     }
-}
-
-static int
-reply_fd (GVariant   *params,
-          const char *key,
-          GArray     *fds,
-          guint      *seen)
-{
-  gint32 handle;
-
-  g_assert_true (g_variant_lookup (params, key, "h", &handle));
-  g_assert_cmpint (handle, >=, 0);
-  g_assert_cmpint (handle, <, (gint32) fds->len);
-  g_assert_false (*seen & (1u << handle));
-  *seen |= 1u << handle;
-  return g_array_index (fds, int, handle);
+  _spacetest_close_fds (fds);
 }
 
 static void
-check_subspace_reply (GVariant *request_params,
-                      GVariant *params,
-                      GArray   *fds)
+check_subspace_reply (SpacetestWireMessage *request,
+                      SpacetestWireMessage *reply)
 {
-  guint32 types = 0;
-  guint seen = 0;
+  g_auto(SpacetestWireSubspace) taken = SPACETEST_WIRE_SUBSPACE_INIT;
+  g_autoptr(GError) error = NULL;
+  SpacetestNamespaceType types = 0;
   guint expected = 2;
   struct stat st;
 
-  g_assert_true (g_variant_lookup (request_params, "types", "u", &types));
-  g_assert_cmphex (types, !=, 0);
-  g_assert_cmphex (types & ~(guint32) SPACETEST_SUBSPACE_TYPES, ==, 0);
+  g_assert_true (_spacetest_wire_parse_types (request,
+                                              SPACETEST_WIRE_SUBSPACE,
+                                              &types, NULL));
   g_assert_true (fake_mode == FUZZ_MODE_OK || fake_mode == FUZZ_MODE_ODD);
 
-  g_assert_no_errno (fstat (reply_fd (params, "socket", fds, &seen), &st));
+  g_assert_true (_spacetest_wire_take_subspace (reply, types, &taken,
+                                                &error));
+  g_assert_no_error (error);
+  g_assert_no_errno (fstat (taken.socket, &st));
   g_assert_true (S_ISSOCK (st.st_mode));
-  reply_fd (params, "pidfd", fds, &seen);
+  g_assert_cmpint (taken.pidfd, >=, 0);
   if (types & SPACETEST_NAMESPACE_TYPE_USER)
     {
-      check_ns_fd (reply_fd (params, "user", fds, &seen),
-                   SPACETEST_NAMESPACE_TYPE_USER);
+      check_ns_fd (taken.user, SPACETEST_NAMESPACE_TYPE_USER);
       expected++;
     }
   else
-    g_assert_false (g_variant_lookup (params, "user", "h", NULL));
+    g_assert_false (g_variant_lookup (reply->params, "user", "h", NULL));
   if (types & SPACETEST_NAMESPACE_TYPE_PID)
     {
-      check_ns_fd (reply_fd (params, "pid", fds, &seen),
-                   SPACETEST_NAMESPACE_TYPE_PID);
+      check_ns_fd (taken.pid, SPACETEST_NAMESPACE_TYPE_PID);
       expected++;
     }
   else
-    g_assert_false (g_variant_lookup (params, "pid", "h", NULL));
-  g_assert_cmpuint (fds->len, ==, expected);
+    g_assert_false (g_variant_lookup (reply->params, "pid", "h", NULL));
+  g_assert_cmpuint (reply->fds->len, ==, expected);
+  /* every fd it carries was named once */
+  for (guint i = 0; i < reply->fds->len; i++)
+    g_assert_cmpint (g_array_index (reply->fds, int, i), ==, -1);
 }
 
 /* Checks the reply to @request (NULL: a malformed datagram), which the
  * service answered with @greeted before and @service->greeted after. */
 static void
-check_reply (GVariant         *reply,
-             GArray           *fds,
-             GVariant         *request,
-             guint             n_in_fds,
-             gboolean          greeted,
-             SpacetestService *service)
+check_reply (SpacetestWireMessage *reply,
+             SpacetestWireMessage *request,
+             guint                 n_in_fds,
+             gboolean              greeted,
+             SpacetestService     *service)
 {
-  g_autoptr(GVariant) params = NULL;
-  g_autoptr(GVariant) request_params = NULL;
-  const char *name, *request_name = NULL;
-  guint32 serial, request_serial = 0;
+  g_assert_cmpuint (reply->serial, ==, request ? request->serial : 0);
 
-  g_variant_get (reply, "(u&s@a{sv})", &serial, &name, &params);
-  if (request != NULL)
-    g_variant_get (request, "(u&s@a{sv})", &request_serial, &request_name,
-                   &request_params);
-  g_assert_cmpuint (serial, ==, request_serial);
-
-  if (strcmp (name, "error") == 0)
+  if (strcmp (reply->name, "error") == 0)
     {
-      check_error_reply (params, fds);
+      check_error_reply (reply);
       g_assert_cmpint (service->greeted, ==, greeted);
       return;
     }
 
-  g_assert_cmpstr (name, ==, "ok");
+  g_assert_true (_spacetest_wire_parse_reply (reply, NULL));
   g_assert_nonnull (request);
   g_assert_cmpuint (n_in_fds, ==, 0);
 
-  if (strcmp (request_name, "hello") == 0)
+  switch (_spacetest_wire_get_request (request))
     {
-      guint32 version = 0;
-
-      g_assert_true (g_variant_lookup (request_params, "version", "u",
-                                       &version));
-      g_assert_cmpuint (version, ==, SPACETEST_WIRE_VERSION);
-      g_assert_true (g_variant_lookup (params, "version", "u", &version));
-      g_assert_cmpuint (version, ==, SPACETEST_WIRE_VERSION);
-      g_assert_cmpuint (fds->len, ==, 0);
+    case SPACETEST_WIRE_HELLO:
+      g_assert_true (_spacetest_wire_parse_hello (request, NULL));
+      g_assert_true (_spacetest_wire_parse_hello_reply (reply, NULL));
       g_assert_true (service->greeted);
       return;
+    case SPACETEST_WIRE_ROOMS:
+      g_assert_true (greeted);
+      g_assert_true (service->greeted);
+      check_rooms_reply (request, reply);
+      return;
+    case SPACETEST_WIRE_SUBSPACE:
+      g_assert_true (greeted);
+      g_assert_true (service->greeted);
+      check_subspace_reply (request, reply);
+      return;
+    case SPACETEST_WIRE_UNKNOWN:
+    default:
+      g_error ("an \"ok\" reply to a \"%s\" request", request->name);
     }
-
-  g_assert_true (greeted);
-  g_assert_true (service->greeted);
-  if (strcmp (request_name, "rooms") == 0)
-    check_rooms_reply (request_params, params, fds);
-  else if (strcmp (request_name, "subspace") == 0)
-    check_subspace_reply (request_params, params, fds);
-  else
-    g_error ("an \"ok\" reply to a \"%s\" request", request_name);
 }
 
 /* Serves what the client sent, as the service's main loop does: poll,
@@ -476,9 +445,8 @@ int
 LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
 {
-  g_autoptr(GVariant) request = NULL;
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GArray) reply_fds = NULL;
+  g_autoptr(SpacetestWireMessage) request = NULL;
+  g_autoptr(SpacetestWireMessage) reply = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree guint8 *padded = NULL;
   SpacetestService service = { 0, };
@@ -532,11 +500,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 
   if (served > 0)
     {
-      reply = _spacetest_wire_recv (pair[0], &reply_fds, &eof, &error);
+      reply = _spacetest_wire_recv (pair[0], &eof, &error);
       g_assert_no_error (error);
       g_assert_nonnull (reply);
-      check_reply (reply, reply_fds, request, n_fds, greeted, &service);
-      _spacetest_close_fds (reply_fds);
+      check_reply (reply, request, n_fds, greeted, &service);
+      g_clear_pointer (&reply, _spacetest_wire_message_free);
     }
 
   g_array_unref (service.subservices);   /* fake pids: nothing to reap */
