@@ -83,7 +83,11 @@ struct _SpacetestSpacer
   guint timeout_ms;
 };
 
-G_DEFINE_FINAL_TYPE (SpacetestSpacer, spacetest_spacer, G_TYPE_OBJECT)
+static void spacetest_spacer_initable_iface_init (GInitableIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (SpacetestSpacer, spacetest_spacer, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE,
+                                                      spacetest_spacer_initable_iface_init))
 
 enum {
   PROP_0,
@@ -351,6 +355,10 @@ begin_request (SpacetestSpacer  *self,
   g_mutex_lock (&self->lock);
   if (self->closed)
     set_closed_error (self, error);
+  else if (self->socket == NULL)
+    g_set_error_literal (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT,
+                         _("The spacer has no service: make one with "
+                           "spacetest_spacer_new() or g_initable_new()"));
   else if (self->death != NULL)
     set_dead_error (self, error);
   else if (self->busy)
@@ -1270,6 +1278,80 @@ find_helper (GError **error)
   return g_steal_pointer (&path);
 }
 
+/* Starts the service of a spacer made with g_object_new() and
+ * connects to it: the construction of spacetest_spacer_new(). */
+static gboolean
+spacer_start (SpacetestSpacer  *self,
+              GCancellable     *cancellable,
+              GError          **error)
+{
+  g_autoptr(SpacetestSpacer) started = NULL;
+  g_autofree char *helper = NULL;
+  int pair[2];
+
+  helper = find_helper (error);
+  if (helper == NULL)
+    return FALSE;
+
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
+    {
+      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
+                                       _("create a socket for a spacer"));
+      return FALSE;
+    }
+
+  /* A GSocket that fails to initialise closes the fd itself. */
+  self->socket = g_socket_new_from_fd (pair[0], error);
+  if (self->socket == NULL)
+    {
+      close (pair[1]);
+      return FALSE;
+    }
+  g_socket_set_blocking (self->socket, FALSE);
+
+  /* No PR_SET_PDEATHSIG here: it fires when the *thread* that started the
+   * service ends, which in a multi-threaded client may be any time. The
+   * service ends at end of file instead, which the kernel delivers when
+   * this process ends. */
+  self->pid = _spacetest_spawn_spacer (helper, 0, pair[1], FALSE, error);
+  close (pair[1]);
+  if (self->pid < 0)
+    {
+      self->pid = 0;
+      self->closed = TRUE;
+      return FALSE;
+    }
+  self->is_child = TRUE;
+
+  started = run_sync (&handshake_operation, self, 0, cancellable, error);
+  return started != NULL;
+}
+
+static gboolean
+spacetest_spacer_initable_init (GInitable     *initable,
+                                GCancellable  *cancellable,
+                                GError       **error)
+{
+  SpacetestSpacer *self = SPACETEST_SPACER (initable);
+
+  /* Made by spacetest_spacer_subspace(), or initialised already. */
+  if (self->socket != NULL)
+    return TRUE;
+  if (self->closed)
+    {
+      set_closed_error (self, error);
+      return FALSE;
+    }
+
+  return spacer_start (self, cancellable, error);
+}
+
+static void
+spacetest_spacer_initable_iface_init (GInitableIface *iface)
+{
+  iface->init = spacetest_spacer_initable_init;
+}
+
 /**
  * spacetest_spacer_new:
  * @cancellable: (nullable): a #GCancellable
@@ -1287,47 +1369,11 @@ SpacetestSpacer *
 spacetest_spacer_new (GCancellable  *cancellable,
                       GError       **error)
 {
-  g_autoptr(SpacetestSpacer) self = NULL;
-  g_autofree char *helper = NULL;
-  int pair[2];
-
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable),
                         NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  helper = find_helper (error);
-  if (helper == NULL)
-    return NULL;
-
-  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
-    {
-      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
-                                       _("create a socket for a spacer"));
-      return NULL;
-    }
-
-  self = spacer_new_for_fd (pair[0], error);
-  if (self == NULL)
-    {
-      close (pair[1]);
-      return NULL;
-    }
-
-  /* No PR_SET_PDEATHSIG here: it fires when the *thread* that started the
-   * service ends, which in a multi-threaded client may be any time. The
-   * service ends at end of file instead, which the kernel delivers when
-   * this process ends. */
-  self->pid = _spacetest_spawn_spacer (helper, 0, pair[1], FALSE, error);
-  close (pair[1]);
-  if (self->pid < 0)
-    {
-      self->pid = 0;
-      self->closed = TRUE;
-      return NULL;
-    }
-  self->is_child = TRUE;
-
-  return run_sync (&handshake_operation, self, 0, cancellable, error);
+  return g_initable_new (SPACETEST_TYPE_SPACER, cancellable, error, NULL);
 }
 
 /* ---- requests ----------------------------------------------------------- */

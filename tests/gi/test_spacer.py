@@ -285,6 +285,31 @@ class SpacerTests(SpacerTestCase):
                 self.assertEqual(os.readlink('/proc/%d/exe' % pid),
                                  os.path.realpath(helper))
 
+    def test_construct_the_gobject_way(self):
+        # a spacer made by GObject.new() has no service until init()
+        spacer = Spacer()
+        self.assertEqual(spacer.get_pid(), 0)
+        self.assertSpacetestError(Error.INVALID_ARGUMENT, spacer.rooms,
+                                  NamespaceType.NET, None)
+        self.assertSpacetestError(Error.INVALID_ARGUMENT, spacer.subspace,
+                                  NamespaceType.USER, None)
+        self.assertTrue(spacer.init(None))
+        pid = spacer.get_pid()
+        self.assertProcessRunning(pid)
+        rooms = spacer.rooms(NamespaceType.NET, None)
+        self.assertEqual(len(rooms), 1)
+        self.assertTrue(spacer.init(None))       # once is enough
+        self.assertEqual(spacer.get_pid(), pid)
+        self.assertTrue(spacer.close())
+        self.assertProcessGone(pid)
+
+        # closed before it started: it never starts
+        closed = Spacer()
+        self.assertTrue(closed.close())
+        self.assertSpacetestError(Error.CLOSED, closed.init, None)
+        self.assertSpacetestError(Error.CLOSED, closed.rooms,
+                                  NamespaceType.NET, None)
+
     def test_properties(self):
         with self.spacer() as spacer:
             self.assertEqual(spacer.props.pid, spacer.get_pid())
