@@ -28,24 +28,6 @@ bench_median (double *values,
   return (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
-double
-bench_measure (BenchRound round,
-               gpointer   data,
-               guint      n)
-{
-  g_autofree double *times = g_new (double, n);
-
-  round (data);   /* warm up */
-  for (guint i = 0; i < n; i++)
-    {
-      gint64 start = g_get_monotonic_time ();
-
-      round (data);
-      times[i] = (double) (g_get_monotonic_time () - start);
-    }
-  return bench_median (times, n);
-}
-
 void
 bench_interleave (BenchVariant *variants,
                   guint         n_variants,

@@ -7,12 +7,6 @@
 
 typedef void (*BenchRound) (gpointer data);
 
-/* Runs @round once to warm up, then @n times; returns the median time of
- * one round in microseconds. */
-double bench_measure (BenchRound round,
-                      gpointer   data,
-                      guint      n);
-
 /* One of the variants that bench_interleave() compares. */
 typedef struct
 {
