@@ -436,9 +436,11 @@ snapshot_fds (Snapshot *snap)
     }
 
   proc_dir_close (&dir);
-  /* /proc lists them in order already; this costs nothing then */
-  qsort (snap->fds->data, snap->fds->len, sizeof (FdEntry),
-         compare_fd_entries);
+  /* /proc lists them in order already; this costs nothing then (and
+   * qsort() must not see the NULL data of an empty array) */
+  if (snap->fds->len > 1)
+    qsort (snap->fds->data, snap->fds->len, sizeof (FdEntry),
+           compare_fd_entries);
 }
 
 /* Appends the pids listed in a /proc/.../children file (space-separated)
@@ -507,8 +509,9 @@ snapshot_children (Snapshot *snap)
       proc_dir_close (&tasks);
     }
 
-  qsort (snap->children->data, snap->children->len, sizeof (pid_t),
-         compare_pids);
+  if (snap->children->len > 1)
+    qsort (snap->children->data, snap->children->len, sizeof (pid_t),
+           compare_pids);
 }
 
 /* The targets of the calling thread's namespace links. */
