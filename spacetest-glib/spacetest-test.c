@@ -261,10 +261,11 @@ _spacetest_test_rooms (const char             *file,
  * "cgroup:[4026531835]" (the inode number is 32 bits). */
 #define NS_LINK_SIZE 32
 
-/* The links the thread's namespaces are compared by. The thread's own PID
- * and time namespaces never change (setns() and unshare() change those of
- * its future children): "pid_for_children" and "time_for_children" catch
- * what a test can leave behind there. */
+/* The links the thread's namespaces are compared by. A thread's own PID
+ * namespace never changes, and its time namespace only together with
+ * time_for_children; setns() and unshare() of these types change the
+ * namespaces of its future children: "pid_for_children" and
+ * "time_for_children" catch everything a test can leave behind there. */
 static const char * const ns_links[] = {
   "cgroup", "ipc", "mnt", "net", "pid_for_children", "time_for_children",
   "user", "uts",
