@@ -6,9 +6,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /**
@@ -215,7 +218,8 @@ _spacetest_test_subspace (const char             *file,
                           SpacetestNamespaceType  types)
 {
   g_autoptr(GError) error = NULL;
-  SpacetestSpacer *sub = spacetest_spacer_subspace (spacer, types, NULL, &error);
+  SpacetestSpacer *sub =
+    spacetest_spacer_subspace (spacer, types, NULL, &error);
 
   if (sub == NULL)
     {
@@ -249,77 +253,348 @@ _spacetest_test_rooms (const char             *file,
 
 /* ---- leak check ------------------------------------------------------ */
 
+/* It runs twice per test, and every /proc access costs microseconds, so
+ * it reads /proc with as few system calls and path walks as it can: each
+ * directory is opened once and its entries are read relative to it, into
+ * fixed buffers, with no allocation per entry. */
+
+/* Room for the target of a /proc/thread-self/ns/ link, such as
+ * "cgroup:[4026531835]" (the inode number is 32 bits). */
+#define NS_LINK_SIZE 32
+
+/* The links the thread's namespaces are compared by. A thread's own PID
+ * namespace never changes, and its time namespace only together with
+ * time_for_children; setns() and unshare() of these types change the
+ * namespaces of its future children: "pid_for_children" and
+ * "time_for_children" catch everything a test can leave behind there. */
+static const char * const ns_links[] = {
+  "cgroup", "ipc", "mnt", "net", "pid_for_children", "time_for_children",
+  "user", "uts",
+};
+
+/* One open descriptor, identified by the file it refers to: a descriptor
+ * closed and opened again on another file is a new one. All anonymous
+ * inodes (eventfd, signalfd, epoll, ...) share one inode, so for those
+ * the link target, which names the kind, is compared too. */
+typedef struct
+{
+  int fd;
+  guint32 mode;
+  guint64 dev;
+  guint64 ino;
+  gsize target;   /* offset in Snapshot.targets, or NO_TARGET */
+} FdEntry;
+
+#define NO_TARGET G_MAXSIZE
+
+/* What the process and the calling thread hold at one moment. */
+typedef struct
+{
+  GArray *fds;        /* FdEntry, by ascending number */
+  GString *targets;   /* link targets, each ended by a NUL */
+  GArray *children;   /* pid_t, ascending */
+  char ns_links[G_N_ELEMENTS (ns_links)][NS_LINK_SIZE];   /* "": none */
+} Snapshot;
+
 typedef struct
 {
   char *file;
   int line;
   char *func;
-  GHashTable *fds;        /* fd number → link target */
-  GHashTable *children;   /* pid → TRUE */
   pid_t tid;
-  char *ns_links[SPACETEST_N_TYPES];
+  Snapshot before;
 } LeakCheck;
 
-static GHashTable *
-snapshot_fds (void)
+static int
+compare_fd_entries (const void *a,
+                    const void *b)
 {
-  GHashTable *fds = g_hash_table_new_full (g_direct_hash, g_direct_equal,
-                                           NULL, g_free);
-  DIR *dir = opendir ("/proc/self/fd");
-  struct dirent *entry;
+  const FdEntry *x = a, *y = b;
 
-  if (dir == NULL)
-    return fds;
-
-  while ((entry = readdir (dir)) != NULL)
-    {
-      g_autofree char *path = NULL;
-      char *target;
-      int fd;
-
-      if (entry->d_name[0] == '.')
-        continue;
-      fd = atoi (entry->d_name);
-      /* not the directory's own descriptor */
-      if (fd == dirfd (dir))
-        continue;
-
-      path = g_strconcat ("/proc/self/fd/", entry->d_name, NULL);
-      target = g_file_read_link (path, NULL);
-      if (target != NULL)
-        g_hash_table_insert (fds, GINT_TO_POINTER (fd), target);
-    }
-
-  closedir (dir);
-  return fds;
+  return (x->fd > y->fd) - (x->fd < y->fd);
 }
 
-static GHashTable *
-snapshot_children (void)
+static int
+compare_pids (const void *a,
+              const void *b)
 {
-  GHashTable *children = g_hash_table_new (g_direct_hash, g_direct_equal);
-  g_autoptr(GDir) tasks = g_dir_open ("/proc/self/task", 0, NULL);
-  const char *tid;
+  pid_t x = *(const pid_t *) a, y = *(const pid_t *) b;
 
-  if (tasks == NULL)
-    return children;
+  return (x > y) - (x < y);
+}
 
-  while ((tid = g_dir_read_name (tasks)) != NULL)
+/* Reads the entries of a /proc directory with getdents64() into a
+ * buffer on the stack: readdir() would allocate one and stat the
+ * directory first, each time. */
+typedef struct
+{
+  int fd;
+  gsize pos;
+  gssize len;
+  char buf[2048];
+} ProcDir;
+
+static gboolean
+proc_dir_open (ProcDir    *dir,
+               const char *path)
+{
+  dir->fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  dir->pos = 0;
+  dir->len = 0;
+  return dir->fd >= 0;
+}
+
+/* The next name other than "." and "..", or NULL at the end. */
+static const char *
+proc_dir_next (ProcDir *dir)
+{
+  for (;;)
     {
-      g_autofree char *path = g_strdup_printf ("/proc/self/task/%s/children",
-                                               tid);
-      g_autofree char *contents = NULL;
-      g_auto(GStrv) pids = NULL;
+      const struct dirent64 *entry;
 
-      if (!g_file_get_contents (path, &contents, NULL, NULL))
-        continue;
-      pids = g_strsplit_set (g_strstrip (contents), " \n", -1);
-      for (guint i = 0; pids[i] != NULL; i++)
-        if (*pids[i] != '\0')
-          g_hash_table_add (children, GINT_TO_POINTER (atoi (pids[i])));
+      if (dir->pos >= (gsize) dir->len)
+        {
+          dir->len = getdents64 (dir->fd, dir->buf, sizeof dir->buf);
+          dir->pos = 0;
+          if (dir->len <= 0)
+            return NULL;
+        }
+
+      entry = (const struct dirent64 *) (dir->buf + dir->pos);
+      dir->pos += entry->d_reclen;
+      if (entry->d_name[0] != '.')
+        return entry->d_name;
+    }
+}
+
+static void
+proc_dir_close (ProcDir *dir)
+{
+  g_clear_fd (&dir->fd, NULL);
+}
+
+/* Identifies the file @fd refers to without asking its file system to
+ * revalidate anything (no round trip to an NFS server or a FUSE daemon,
+ * which may be the very thing the test stopped). */
+static gboolean
+identify_fd (int      fd,
+             FdEntry *entry)
+{
+  struct statx stx;
+  struct stat st;
+
+  if (statx (fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC,
+             STATX_TYPE | STATX_INO, &stx) == 0)
+    {
+      entry->mode = stx.stx_mode;
+      entry->dev = makedev (stx.stx_dev_major, stx.stx_dev_minor);
+      entry->ino = stx.stx_ino;
+      return TRUE;
     }
 
-  return children;
+  /* statx() refused by a sandbox's seccomp filter */
+  if ((errno == ENOSYS || errno == EPERM) && fstat (fd, &st) == 0)
+    {
+      entry->mode = st.st_mode;
+      entry->dev = st.st_dev;
+      entry->ino = st.st_ino;
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* Every open descriptor but the one that reads /proc/self/fd. One that
+ * cannot be identified is left out: it was closed meanwhile. */
+static void
+snapshot_fds (Snapshot *snap)
+{
+  ProcDir dir;
+  const char *name;
+
+  if (!proc_dir_open (&dir, "/proc/self/fd"))
+    return;
+
+  while ((name = proc_dir_next (&dir)) != NULL)
+    {
+      FdEntry fd = { .target = NO_TARGET, };
+
+      fd.fd = atoi (name);
+      if (fd.fd == dir.fd || !identify_fd (fd.fd, &fd))
+        continue;
+
+      if ((fd.mode & S_IFMT) == 0)
+        {
+          char target[64];
+          ssize_t len = readlinkat (dir.fd, name, target, sizeof target);
+
+          if (len < 0)
+            continue;
+          fd.target = snap->targets->len;
+          g_string_append_len (snap->targets, target, len);
+          g_string_append_c (snap->targets, '\0');
+        }
+
+      g_array_append_val (snap->fds, fd);
+    }
+
+  proc_dir_close (&dir);
+  /* /proc lists them in order already; this costs nothing then (and
+   * qsort() must not see the NULL data of an empty array) */
+  if (snap->fds->len > 1)
+    qsort (snap->fds->data, snap->fds->len, sizeof (FdEntry),
+           compare_fd_entries);
+}
+
+/* Appends the pids listed in a /proc/.../children file (space-separated)
+ * to @children. */
+static void
+read_children (int         dir_fd,
+               const char *path,
+               GArray     *children)
+{
+  char buf[512];
+  pid_t pid = 0;
+  gboolean in_pid = FALSE;
+  ssize_t len;
+  int fd = openat (dir_fd, path, O_RDONLY | O_CLOEXEC);
+
+  if (fd < 0)
+    return;
+
+  /* A pid may be split between two reads. */
+  while ((len = read (fd, buf, sizeof buf)) > 0 ||
+         (len < 0 && errno == EINTR))
+    for (ssize_t i = 0; i < len; i++)
+      {
+        if (g_ascii_isdigit (buf[i]))
+          {
+            pid = pid * 10 + (buf[i] - '0');
+            in_pid = TRUE;
+          }
+        else if (in_pid)
+          {
+            g_array_append_val (children, pid);
+            pid = 0;
+            in_pid = FALSE;
+          }
+      }
+  if (in_pid)
+    g_array_append_val (children, pid);
+  close (fd);
+}
+
+/* The children of every thread of the process, from
+ * /proc/self/task/TID/children. Most tests leave none: waitid() says
+ * so (ECHILD) in one call, without waiting for or reaping anything, and
+ * then there is nothing to read. /proc/self/task has a link count of 2
+ * plus the number of threads: in a single-threaded process that thread
+ * is the caller, and there is no list of threads to read. */
+static void
+snapshot_children (Snapshot *snap)
+{
+  siginfo_t info;
+  struct statx stx;
+  ProcDir tasks;
+  const char *tid;
+
+  if (waitid (P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT | __WALL) < 0 &&
+      errno == ECHILD)
+    return;
+
+  if (statx (AT_FDCWD, "/proc/self/task", AT_STATX_DONT_SYNC, STATX_NLINK,
+             &stx) == 0 &&
+      (stx.stx_mask & STATX_NLINK) && stx.stx_nlink == 3 &&
+      _spacetest_gettid () == getpid ())
+    read_children (AT_FDCWD, "/proc/thread-self/children", snap->children);
+  else if (proc_dir_open (&tasks, "/proc/self/task"))
+    {
+      while ((tid = proc_dir_next (&tasks)) != NULL)
+        {
+          char path[64];
+
+          g_snprintf (path, sizeof path, "%s/children", tid);
+          read_children (tasks.fd, path, snap->children);
+        }
+      proc_dir_close (&tasks);
+    }
+
+  if (snap->children->len > 1)
+    qsort (snap->children->data, snap->children->len, sizeof (pid_t),
+           compare_pids);
+}
+
+/* The targets of the calling thread's namespace links. */
+static void
+snapshot_namespaces (Snapshot *snap)
+{
+  int dir_fd = open ("/proc/thread-self/ns",
+                     O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+  for (guint i = 0; i < G_N_ELEMENTS (ns_links); i++)
+    {
+      ssize_t len = -1;
+
+      if (dir_fd >= 0)
+        len = readlinkat (dir_fd, ns_links[i], snap->ns_links[i],
+                          NS_LINK_SIZE - 1);
+      snap->ns_links[i][MAX (len, 0)] = '\0';
+    }
+
+  if (dir_fd >= 0)
+    close (dir_fd);
+}
+
+/* The descriptors first: only that snapshot's own directory fd, which it
+ * leaves out, is open while it reads. */
+static void
+snapshot_take (Snapshot *snap,
+               gboolean  namespaces)
+{
+  snap->fds = g_array_new (FALSE, FALSE, sizeof (FdEntry));
+  snap->targets = g_string_new (NULL);
+  snap->children = g_array_new (FALSE, FALSE, sizeof (pid_t));
+
+  snapshot_fds (snap);
+  snapshot_children (snap);
+  if (namespaces)
+    snapshot_namespaces (snap);
+}
+
+static void
+snapshot_clear (Snapshot *snap)
+{
+  g_clear_pointer (&snap->fds, g_array_unref);
+  if (snap->targets != NULL)
+    g_string_free (g_steal_pointer (&snap->targets), TRUE);
+  g_clear_pointer (&snap->children, g_array_unref);
+}
+
+static gboolean
+same_file (const Snapshot *before,
+           const FdEntry  *then,
+           const Snapshot *after,
+           const FdEntry  *now)
+{
+  if (then->dev != now->dev || then->ino != now->ino)
+    return FALSE;
+  if (then->target == NO_TARGET || now->target == NO_TARGET)
+    return then->target == now->target;
+  return strcmp (before->targets->str + then->target,
+                 after->targets->str + now->target) == 0;
+}
+
+/* What a descriptor refers to, for the report (the path of a file; what
+ * "pipe:[123]" or "anon_inode:[eventfd]" say for others). */
+static char *
+describe_fd (int fd)
+{
+  char path[64];
+  char *target;
+
+  g_snprintf (path, sizeof path, "/proc/self/fd/%d", fd);
+  target = g_file_read_link (path, NULL);
+  return target != NULL ? target : g_strdup ("?");
 }
 
 static char *
@@ -353,13 +628,6 @@ describe_process (int pid)
   return g_steal_pointer (&contents);
 }
 
-static int
-compare_ints (gconstpointer a,
-              gconstpointer b)
-{
-  return *(const int *) a - *(const int *) b;
-}
-
 /* Adds one finding to a leak report. The report stays on one line: a
  * test's output is TAP, where a continuation line is not valid. */
 static void G_GNUC_PRINTF (2, 3)
@@ -376,72 +644,89 @@ report_item (GString    *report,
   va_end (args);
 }
 
+/* Adds the descriptors of @after that @before did not have, or had on
+ * another file. Both lists are in ascending order. */
+static void
+report_fds (GString        *report,
+            const Snapshot *before,
+            const Snapshot *after)
+{
+  guint b = 0;
+
+  for (guint a = 0; a < after->fds->len; a++)
+    {
+      const FdEntry *now = &g_array_index (after->fds, FdEntry, a);
+      const FdEntry *then = NULL;
+
+      while (b < before->fds->len &&
+             g_array_index (before->fds, FdEntry, b).fd < now->fd)
+        b++;
+      if (b < before->fds->len &&
+          g_array_index (before->fds, FdEntry, b).fd == now->fd)
+        then = &g_array_index (before->fds, FdEntry, b);
+
+      if (then == NULL || !same_file (before, then, after, now))
+        {
+          g_autofree char *target = describe_fd (now->fd);
+
+          report_item (report, _("file descriptor %d -> %s"), now->fd,
+                       target);
+        }
+    }
+}
+
+/* Adds the children of @after that @before did not have, with their
+ * command lines. Both lists are in ascending order. */
+static void
+report_children (GString        *report,
+                 const Snapshot *before,
+                 const Snapshot *after)
+{
+  guint b = 0;
+
+  for (guint a = 0; a < after->children->len; a++)
+    {
+      pid_t pid = g_array_index (after->children, pid_t, a);
+
+      while (b < before->children->len &&
+             g_array_index (before->children, pid_t, b) < pid)
+        b++;
+      if (b < before->children->len &&
+          g_array_index (before->children, pid_t, b) == pid)
+        continue;
+
+      {
+        g_autofree char *cmd = describe_process (pid);
+
+        report_item (report, _("child process %d: %s"), (int) pid, cmd);
+      }
+    }
+}
+
 static void
 leak_check_run (gpointer user_data)
 {
   LeakCheck *check = user_data;
-  g_autoptr(GHashTable) fds = snapshot_fds ();
-  g_autoptr(GHashTable) children = snapshot_children ();
-  g_autoptr(GArray) leaked_fds = g_array_new (FALSE, FALSE, sizeof (int));
-  g_autoptr(GArray) leaked_children = g_array_new (FALSE, FALSE, sizeof (int));
+  gboolean same_thread = _spacetest_gettid () == check->tid;
   g_autoptr(GString) report = g_string_new (NULL);
-  GHashTableIter iter;
-  gpointer key, value;
+  Snapshot after = { 0, };
 
-  g_hash_table_iter_init (&iter, fds);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      const char *before = g_hash_table_lookup (check->fds, key);
+  snapshot_take (&after, same_thread);
+  report_fds (report, &check->before, &after);
+  report_children (report, &check->before, &after);
 
-      int fd = GPOINTER_TO_INT (key);
-
-      if (g_strcmp0 (before, value) != 0)
-        g_array_append_val (leaked_fds, fd);
-    }
-
-  g_hash_table_iter_init (&iter, children);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    {
-      int pid = GPOINTER_TO_INT (key);
-
-      if (!g_hash_table_contains (check->children, key))
-        g_array_append_val (leaked_children, pid);
-    }
-
-  g_array_sort (leaked_fds, compare_ints);
-  g_array_sort (leaked_children, compare_ints);
-
-  for (guint i = 0; i < leaked_fds->len; i++)
-    {
-      int fd = g_array_index (leaked_fds, int, i);
-
-      report_item (report, _("file descriptor %d -> %s"), fd,
-                   (const char *) g_hash_table_lookup (fds,
-                                                       GINT_TO_POINTER (fd)));
-    }
-
-  for (guint i = 0; i < leaked_children->len; i++)
-    {
-      int pid = g_array_index (leaked_children, int, i);
-      g_autofree char *cmd = describe_process (pid);
-
-      report_item (report, _("child process %d: %s"), pid, cmd);
-    }
-
-  if (_spacetest_gettid () == check->tid)
-    for (int i = 0; i < SPACETEST_N_TYPES; i++)
+  if (same_thread)
+    for (guint i = 0; i < G_N_ELEMENTS (ns_links); i++)
       {
-        g_autofree char *path = g_strdup_printf (
-          "/proc/thread-self/ns/%s",
-          spacetest_namespace_type_to_string (_spacetest_types[i]));
-        g_autofree char *now = g_file_read_link (path, NULL);
+        const char *then = check->before.ns_links[i];
+        const char *now = after.ns_links[i];
 
-        if (g_strcmp0 (now, check->ns_links[i]) != 0)
+        if (strcmp (now, then) != 0)
           report_item (report,
                        _("the test's thread is in %s, not in %s where it "
                          "started"),
-                       now ? now : "?",
-                       check->ns_links[i] ? check->ns_links[i] : "?");
+                       *now != '\0' ? now : "?",
+                       *then != '\0' ? then : "?");
       }
 
   if (report->len > 0)
@@ -454,10 +739,8 @@ leak_check_run (gpointer user_data)
                            check->func, tap_line (msg));
     }
 
-  g_hash_table_unref (check->fds);
-  g_hash_table_unref (check->children);
-  for (int i = 0; i < SPACETEST_N_TYPES; i++)
-    g_free (check->ns_links[i]);
+  snapshot_clear (&after);
+  snapshot_clear (&check->before);
   g_free (check->file);
   g_free (check->func);
   g_free (check);
@@ -473,17 +756,8 @@ _spacetest_test_check_leaks (const char *file,
   check->file = g_strdup (file);
   check->line = line;
   check->func = g_strdup (func);
-  check->fds = snapshot_fds ();
-  check->children = snapshot_children ();
   check->tid = _spacetest_gettid ();
-
-  for (int i = 0; i < SPACETEST_N_TYPES; i++)
-    {
-      g_autofree char *path = g_strdup_printf (
-        "/proc/thread-self/ns/%s",
-        spacetest_namespace_type_to_string (_spacetest_types[i]));
-      check->ns_links[i] = g_file_read_link (path, NULL);
-    }
+  snapshot_take (&check->before, TRUE);
 
   g_test_queue_destroy (leak_check_run, check);
 }

@@ -3,8 +3,9 @@
 /* bench-enter.c: what the library adds on top of the raw system calls on
  * its hot paths — entering and restoring, and creating transient
  * namespaces. Prints the median of N rounds (argv[1], default 2000) of
- * each, and the ratio library/raw. Not a test: the numbers are for
- * people, not for pass/fail. */
+ * each, raw and library interleaved (see bench_interleave()), and the
+ * ratio library/raw. Not a test: the numbers are for people, not for
+ * pass/fail. */
 
 #include <spacetest-glib/spacetest-glib.h>
 
@@ -35,7 +36,8 @@ lib_enter_transient (gpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(SpacetestGuard) guard =
-    spacetest_enter_transient (GPOINTER_TO_INT (data), SPACETEST_TRANSIENT_NONE, &error);
+    spacetest_enter_transient (GPOINTER_TO_INT (data),
+                               SPACETEST_TRANSIENT_NONE, &error);
 
   if (guard == NULL || !spacetest_guard_restore (guard, &error))
     g_error ("%s", error->message);
@@ -67,12 +69,12 @@ static void *
 raw_transient_thread (void *data)
 {
   int type = GPOINTER_TO_INT (data);
+  const char *path = type == CLONE_NEWNET ? "/proc/thread-self/ns/net"
+                                          : "/proc/thread-self/ns/uts";
 
   if (unshare (type) != 0)
     return GINT_TO_POINTER (-1);
-  return GINT_TO_POINTER (open (type == CLONE_NEWNET ? "/proc/thread-self/ns/net"
-                                                     : "/proc/thread-self/ns/uts",
-                                O_RDONLY | O_CLOEXEC));
+  return GINT_TO_POINTER (open (path, O_RDONLY | O_CLOEXEC));
 }
 
 /* The raw form of what spacetest_namespace_new_transient() does: a thread
@@ -94,20 +96,30 @@ lib_new_transient (gpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(SpacetestNamespace) ns =
-    spacetest_namespace_new_transient (GPOINTER_TO_INT (data), SPACETEST_TRANSIENT_NONE,
-                                       &error);
+    spacetest_namespace_new_transient (GPOINTER_TO_INT (data),
+                                       SPACETEST_TRANSIENT_NONE, &error);
 
   if (ns == NULL)
     g_error ("%s", error->message);
 }
 
+/* Measures @raw and @lib interleaved and prints both and the ratio. */
 static void
-report (const char *what,
-        double      raw,
-        double      lib)
+compare (const char *what,
+         BenchRound  raw,
+         BenchRound  lib,
+         gpointer    data,
+         guint       n)
 {
+  BenchVariant variants[] = {
+    { "raw", raw, data, 0 },
+    { "library", lib, data, 0 },
+  };
+
+  bench_interleave (variants, G_N_ELEMENTS (variants), MAX (n, 1));
   printf ("%-34s raw %8.1f us   library %8.1f us   ratio %.2f\n",
-          what, raw, lib, lib / raw);
+          what, variants[0].median, variants[1].median,
+          variants[1].median / variants[0].median);
 }
 
 int
@@ -117,30 +129,30 @@ main (int argc, char **argv)
   g_autoptr(SpacetestNamespace) uts = NULL;
   guint n = argc > 1 ? (guint) atoi (argv[1]) : 2000;
   gboolean root = geteuid () == 0;
+  gpointer net = GINT_TO_POINTER (CLONE_NEWNET);
+  gpointer uts_type = GINT_TO_POINTER (CLONE_NEWUTS);
 
   /* a no-op as root; unprivileged mode otherwise */
   if (!spacetest_init_user_namespace (&error))
     g_error ("%s", error->message);
 
-  uts = spacetest_namespace_new_transient (SPACETEST_NAMESPACE_TYPE_UTS, 0, &error);
+  uts = spacetest_namespace_new_transient (SPACETEST_NAMESPACE_TYPE_UTS, 0,
+                                           &error);
   if (uts == NULL)
     g_error ("%s", error->message);
 
-  printf ("median of %u rounds (%s)\n", n, root ? "root" : "unprivileged mode");
-  report ("enter existing uts + restore",
-          bench_measure (raw_enter_existing, uts, n), bench_measure (lib_enter_existing, uts, n));
-  report ("enter new uts + restore",
-          bench_measure (raw_enter_transient, GINT_TO_POINTER (CLONE_NEWUTS), n),
-          bench_measure (lib_enter_transient, GINT_TO_POINTER (CLONE_NEWUTS), n));
-  report ("new transient uts (thread)",
-          bench_measure (raw_new_transient, GINT_TO_POINTER (CLONE_NEWUTS), n),
-          bench_measure (lib_new_transient, GINT_TO_POINTER (CLONE_NEWUTS), n));
+  printf ("median of %u rounds (%s)\n", n,
+          root ? "root" : "unprivileged mode");
+  compare ("enter existing uts + restore",
+           raw_enter_existing, lib_enter_existing, uts, n);
+  compare ("enter new uts + restore",
+           raw_enter_transient, lib_enter_transient, uts_type, n);
+  compare ("new transient uts (thread)",
+           raw_new_transient, lib_new_transient, uts_type, n);
   /* network namespaces are torn down asynchronously: fewer rounds */
-  report ("enter new net + restore",
-          bench_measure (raw_enter_transient, GINT_TO_POINTER (CLONE_NEWNET), n / 10),
-          bench_measure (lib_enter_transient, GINT_TO_POINTER (CLONE_NEWNET), n / 10));
-  report ("new transient net (thread)",
-          bench_measure (raw_new_transient, GINT_TO_POINTER (CLONE_NEWNET), n / 10),
-          bench_measure (lib_new_transient, GINT_TO_POINTER (CLONE_NEWNET), n / 10));
+  compare ("enter new net + restore",
+           raw_enter_transient, lib_enter_transient, net, n / 10);
+  compare ("new transient net (thread)",
+           raw_new_transient, lib_new_transient, net, n / 10);
   return 0;
 }

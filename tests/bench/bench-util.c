@@ -4,9 +4,12 @@
 
 #include "bench-util.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+
 static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
+compare_doubles (const void *a,
+                 const void *b)
 {
   double x = *(const double *) a, y = *(const double *) b;
 
@@ -14,22 +17,54 @@ compare_doubles (gconstpointer a,
 }
 
 double
-bench_measure (BenchRound round,
-               gpointer   data,
-               guint      n)
+bench_median (double *values,
+              guint   n)
 {
-  g_autoptr(GArray) times = g_array_sized_new (FALSE, FALSE, sizeof (double), n);
+  if (n == 0)
+    return 0;
 
-  round (data);   /* warm up */
+  qsort (values, n, sizeof (double), compare_doubles);
+  if (n % 2 == 1)
+    return values[n / 2];
+  return (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+void
+bench_interleave (BenchVariant *variants,
+                  guint         n_variants,
+                  guint         n)
+{
+  g_autofree double *times = g_new (double, (gsize) n_variants * n);
+
+  for (guint v = 0; v < n_variants; v++)
+    variants[v].round (variants[v].data);   /* warm up */
+
   for (guint i = 0; i < n; i++)
-    {
-      gint64 start = g_get_monotonic_time ();
-      double us;
+    for (guint k = 0; k < n_variants; k++)
+      {
+        guint v = (i + k) % n_variants;
+        gint64 start = g_get_monotonic_time ();
 
-      round (data);
-      us = (double) (g_get_monotonic_time () - start);
-      g_array_append_val (times, us);
-    }
-  g_array_sort (times, compare_doubles);
-  return g_array_index (times, double, n / 2);
+        variants[v].round (variants[v].data);
+        times[(gsize) v * n + i] = (double) (g_get_monotonic_time () - start);
+      }
+
+  for (guint v = 0; v < n_variants; v++)
+    variants[v].median = bench_median (times + (gsize) v * n, n);
+}
+
+void
+bench_print_medians (const BenchVariant *variants,
+                     guint               n_variants)
+{
+  for (guint v = 0; v < n_variants; v++)
+    printf ("median %s %.1f us\n", variants[v].name, variants[v].median);
+}
+
+void
+bench_print_ratio (const char *name,
+                   double      numerator,
+                   double      denominator)
+{
+  printf ("ratio %s %.2f\n", name, numerator / denominator);
 }

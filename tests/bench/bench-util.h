@@ -8,8 +8,32 @@
 
 typedef void (*BenchRound) (gpointer data);
 
-/* Runs @round once to warm up, then @n times; returns the median time of
- * one round in microseconds. */
-double bench_measure (BenchRound round,
-                      gpointer   data,
-                      guint      n);
+/* One of the variants that bench_interleave() compares. */
+typedef struct
+{
+  const char *name;       /* printed as "median NAME 123.4 us" */
+  BenchRound round;
+  gpointer data;
+  double median;          /* out: microseconds */
+} BenchVariant;
+
+/* Warms up every variant once, then runs @n rounds in which each variant
+ * runs once, starting with a different one each round, so that a slow
+ * phase of the machine (a namespace clean-up backlog, another process)
+ * costs every variant alike. Sets each variant's median. */
+void bench_interleave (BenchVariant *variants,
+                       guint         n_variants,
+                       guint         n);
+
+/* The median of @n values; sorts them. */
+double bench_median (double *values,
+                     guint   n);
+
+/* Prints "median NAME VALUE us" for each variant. */
+void bench_print_medians (const BenchVariant *variants,
+                          guint               n_variants);
+
+/* Prints "ratio NAME VALUE", the form scripts grep for. */
+void bench_print_ratio (const char *name,
+                        double      numerator,
+                        double      denominator);
