@@ -1,3 +1,4 @@
+/* SPDX-FileCopyrightText: 2026 The spacetest-glib authors */
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* bench-gtest.c: what the GTest layer costs a test suite, the path users
  * run. Not a test: the numbers are for people (and the goals of the
