@@ -1441,10 +1441,8 @@ test_unprivileged_closed_dir (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *closed = NULL;
   g_autofree char *inside = NULL;
-  g_autofree char *contents = NULL;
   g_autofree char *why = NULL;
   gboolean copied = FALSE;
-  gsize len = 0;
 
   if (g_test_subprocess ())
     {
@@ -1473,13 +1471,7 @@ test_unprivileged_closed_dir (void)
   closed = g_dir_make_tmp ("spacetest-closed-XXXXXX", &error);
   g_assert_no_error (error);
   g_assert_no_errno (chmod (closed, 0700));
-  inside = g_build_filename (closed, "spacetest-spacer", NULL);
-  g_file_get_contents (helper, &contents, &len, &error);
-  g_assert_no_error (error);
-  g_file_set_contents_full (inside, contents, len, G_FILE_SET_CONTENTS_NONE,
-                            0755, &error);
-  g_assert_no_error (error);
-  g_assert_no_errno (chmod (inside, 0755));
+  inside = tu_copy_program (helper, closed);
 
   /* closed to nobody, and the reason names the directory */
   g_assert_false (tu_uid_can_reach (NOBODY, NOBODY, inside, &why));
@@ -2111,9 +2103,7 @@ test_subspace_closed_dir (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *closed = NULL;
   g_autofree char *inside = NULL;
-  g_autofree char *contents = NULL;
   g_autofree char *saved = NULL;
-  gsize len = 0;
 
   spacetest_test_check_leaks ();
   if (g_test_subprocess ())
@@ -2142,12 +2132,7 @@ test_subspace_closed_dir (void)
 
   closed = g_dir_make_tmp ("spacetest-other-XXXXXX", &error);
   g_assert_no_error (error);
-  inside = g_build_filename (closed, "spacetest-spacer", NULL);
-  g_file_get_contents (helper, &contents, &len, &error);
-  g_assert_no_error (error);
-  g_file_set_contents_full (inside, contents, len, G_FILE_SET_CONTENTS_NONE,
-                            0755, &error);
-  g_assert_no_error (error);
+  inside = tu_copy_program (helper, closed);
   g_assert_no_errno (chmod (closed, 0700));
   if (chown (closed, OTHER_USER, OTHER_USER) != 0)
     {
@@ -2244,28 +2229,9 @@ slow_sub_reply (int          sock,
 {
   g_autoptr(GVariant) reply =
     g_variant_ref_sink (g_variant_new ("(us@a{sv})", serial, "ok", params));
-  union {
-    char buf[CMSG_SPACE (sizeof (int) * 3)];
-    struct cmsghdr align;
-  } control = { { 0, } };
-  struct iovec iov = { (void *) g_variant_get_data (reply),
-                       g_variant_get_size (reply) };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-  g_assert_cmpuint (n_fds, <=, 3);
-  if (n_fds > 0)
-    {
-      struct cmsghdr *cmsg;
-
-      msg.msg_control = control.buf;
-      msg.msg_controllen = CMSG_SPACE (sizeof (int) * n_fds);
-      cmsg = CMSG_FIRSTHDR (&msg);
-      cmsg->cmsg_level = SOL_SOCKET;
-      cmsg->cmsg_type = SCM_RIGHTS;
-      cmsg->cmsg_len = CMSG_LEN (sizeof (int) * n_fds);
-      memcpy (CMSG_DATA (cmsg), fds, sizeof (int) * n_fds);
-    }
-  if (sendmsg (sock, &msg, MSG_NOSIGNAL) < 0)
+  if (tu_send_datagram (sock, g_variant_get_data (reply),
+                        g_variant_get_size (reply), fds, n_fds) < 0)
     _exit (94);
 }
 

@@ -602,6 +602,26 @@ tu_uid_can_reach (uid_t        uid,
 }
 
 char *
+tu_copy_program (const char *path,
+                 const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *name = g_path_get_basename (path);
+  char *copy = g_build_filename (dir, name, NULL);
+  gsize len = 0;
+
+  g_file_get_contents (path, &contents, &len, &error);
+  g_assert_no_error (error);
+  /* readable and executable by all, writable by the owner only */
+  g_file_set_contents_full (copy, contents, len, G_FILE_SET_CONTENTS_NONE,
+                            0700, &error);
+  g_assert_no_error (error);
+  g_assert_no_errno (chmod (copy, 0755));
+  return copy;
+}
+
+char *
 tu_reachable_path (uid_t        uid,
                    gid_t        gid,
                    const char  *path,
@@ -609,20 +629,13 @@ tu_reachable_path (uid_t        uid,
                    char       **why)
 {
   const char *bases[] = { g_get_tmp_dir (), "/tmp", "/var/tmp" };
-  g_autoptr(GError) error = NULL;
   g_autofree char *why_path = NULL;
-  g_autofree char *contents = NULL;
-  g_autofree char *name = g_path_get_basename (path);
   g_autoptr(GString) why_copies = g_string_new (NULL);
-  gsize len = 0;
 
   g_assert_nonnull (copy_dir);
   *copy_dir = NULL;
   if (tu_uid_can_reach (uid, gid, path, &why_path))
     return g_strdup (path);
-
-  g_file_get_contents (path, &contents, &len, &error);
-  g_assert_no_error (error);
 
   for (gsize i = 0; i < G_N_ELEMENTS (bases); i++)
     {
@@ -644,12 +657,7 @@ tu_reachable_path (uid_t        uid,
           continue;
         }
 
-      /* readable and executable by all, writable by the owner only */
-      copy = g_build_filename (dir, name, NULL);
-      g_file_set_contents_full (copy, contents, len,
-                                G_FILE_SET_CONTENTS_NONE, 0700, &error);
-      g_assert_no_error (error);
-      g_assert_no_errno (chmod (copy, 0755));
+      copy = tu_copy_program (path, dir);
       g_assert_no_errno (chmod (dir, 0755));
 
       if (tu_uid_can_reach (uid, gid, copy, &why_copy))
@@ -822,4 +830,37 @@ tu_keep_going (int     *argc,
   (*argc)++;
   *argv = args;
   return args;
+}
+
+gssize
+tu_send_datagram (int         sock,
+                  const void *data,
+                  gsize       len,
+                  const int  *fds,
+                  guint       n_fds)
+{
+  union {
+    char buf[CMSG_SPACE (sizeof (int) * TU_MAX_DATAGRAM_FDS)];
+    struct cmsghdr align;
+  } control;
+  struct iovec iov = { (void *) data, len };
+  struct msghdr msg = { 0, };
+
+  g_assert_cmpuint (n_fds, <=, TU_MAX_DATAGRAM_FDS);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  if (n_fds > 0)
+    {
+      struct cmsghdr *cmsg;
+
+      memset (&control, 0, sizeof control);
+      msg.msg_control = control.buf;
+      msg.msg_controllen = CMSG_SPACE (sizeof (int) * n_fds);
+      cmsg = CMSG_FIRSTHDR (&msg);
+      cmsg->cmsg_level = SOL_SOCKET;
+      cmsg->cmsg_type = SCM_RIGHTS;
+      cmsg->cmsg_len = CMSG_LEN (sizeof (int) * n_fds);
+      memcpy (CMSG_DATA (cmsg), fds, sizeof (int) * n_fds);
+    }
+  return sendmsg (sock, &msg, MSG_NOSIGNAL);
 }

@@ -170,6 +170,11 @@ char    *tu_reachable_path      (uid_t        uid,
                                  char       **copy_dir,
                                  char       **why);
 
+/* Copies the program @path into the directory @dir (mode 0755) and
+ * returns the copy's path. */
+char    *tu_copy_program        (const char  *path,
+                                 const char  *dir);
+
 /* Removes a directory that tu_reachable_path() made, with its copy. */
 void     tu_remove_copy_dir     (const char  *copy_dir);
 
@@ -242,5 +247,15 @@ void     tu_trap_expect_pass    (const char *what);
  * its strings) with g_free() after g_test_run(). */
 char   **tu_keep_going          (int        *argc,
                                  char     ***argv);
+
+/* Sends one datagram of @len bytes of @data on @sock with @n_fds (at most
+ * TU_MAX_DATAGRAM_FDS) descriptors as SCM_RIGHTS, bypassing every check
+ * of the library's codec; returns what sendmsg() returns. */
+#define TU_MAX_DATAGRAM_FDS 16
+gssize   tu_send_datagram       (int          sock,
+                                 const void  *data,
+                                 gsize        len,
+                                 const int   *fds,
+                                 guint        n_fds);
 
 G_END_DECLS

@@ -92,30 +92,8 @@ raw_send_bytes (Raw        *raw,
                 const int  *fds,
                 guint       n_fds)
 {
-  union {
-    char buf[CMSG_SPACE (sizeof (int) * 16)];
-    struct cmsghdr align;
-  } control;
-  struct iovec iov = { (void *) data, len };
-  struct msghdr msg = { 0, };
-
-  g_assert_cmpuint (n_fds, <=, 16);
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  if (n_fds > 0)
-    {
-      struct cmsghdr *cmsg;
-
-      memset (&control, 0, sizeof control);
-      msg.msg_control = control.buf;
-      msg.msg_controllen = CMSG_SPACE (sizeof (int) * n_fds);
-      cmsg = CMSG_FIRSTHDR (&msg);
-      cmsg->cmsg_level = SOL_SOCKET;
-      cmsg->cmsg_type = SCM_RIGHTS;
-      cmsg->cmsg_len = CMSG_LEN (sizeof (int) * n_fds);
-      memcpy (CMSG_DATA (cmsg), fds, sizeof (int) * n_fds);
-    }
-  g_assert_cmpint (sendmsg (raw->sock, &msg, MSG_NOSIGNAL), ==, (gssize) len);
+  g_assert_cmpint (tu_send_datagram (raw->sock, data, len, fds, n_fds), ==,
+                   (gssize) len);
 }
 
 static void
