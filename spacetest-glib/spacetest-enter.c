@@ -57,20 +57,9 @@ spacetest_enter_transient (SpacetestNamespaceType    types,
 {
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (types == SPACETEST_NAMESPACE_TYPE_NONE ||
-      (types & ~SPACETEST_IN_PROCESS_TYPES) != 0)
-    {
-      g_autofree char *desc = _spacetest_types_describe (types);
-
-      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT,
-                   _("spacetest_enter_transient() takes cgroup, ipc, mnt, "
-                     "net and uts namespaces, not %s (a thread cannot come "
-                     "back from a new time, PID or user namespace: use "
-                     "spacetest_namespace_new_transient() or "
-                     "SpacetestSpacer for those)"),
-                   desc);
-      return NULL;
-    }
+  if (!_spacetest_check_types (types, SPACETEST_IN_PROCESS_TYPES, FALSE,
+                               "spacetest_enter_transient()", error))
+    return NULL;
 
   if (!_spacetest_check_transient_flags (flags, error))
     return NULL;
@@ -401,13 +390,9 @@ spacetest_check_can_create (SpacetestNamespaceType   types,
   if (types == SPACETEST_NAMESPACE_TYPE_NONE)
     return TRUE;
 
-  if ((types & ~SPACETEST_NAMESPACE_TYPE_ALL) != 0)
-    {
-      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT,
-                   _("Unknown namespace type bits 0x%x"),
-                   (guint) (types & ~SPACETEST_NAMESPACE_TYPE_ALL));
-      return FALSE;
-    }
+  if (!_spacetest_check_types (types, SPACETEST_NAMESPACE_TYPE_ALL, FALSE,
+                               "spacetest_check_can_create()", error))
+    return FALSE;
 
   if (types & (SPACETEST_NAMESPACE_TYPE_USER | SPACETEST_NAMESPACE_TYPE_PID))
     {
@@ -416,7 +401,8 @@ spacetest_check_can_create (SpacetestNamespaceType   types,
 
       g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_NOT_SUPPORTED,
                    _("A multi-threaded process cannot create transient %s "
-                     "namespaces for itself; use SpacetestSpacer"), desc);
+                     "namespaces for itself (SpacetestSpacer creates them)"),
+                   desc);
       return FALSE;
     }
 

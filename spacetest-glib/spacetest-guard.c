@@ -110,8 +110,7 @@ _spacetest_guard_restore_or_abort (SpacetestGuard *self)
     return;
 
   g_error (_("spacetest: cannot switch thread %d back to its original "
-             "namespaces: %s. Aborting, since a thread left in a foreign "
-             "namespace would corrupt every later test."),
+             "namespaces: %s; aborting"),
            (int) self->tid, error->message);
 }
 
@@ -186,10 +185,8 @@ _spacetest_check_namespace_set (SpacetestNamespace     **namespaces,
       if (type & refused)
         {
           g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT,
-                       _("%s cannot take a %s: the kernel lets only a "
-                         "single-threaded process join one (SpacetestSpacer "
-                         "makes namespaces owned by a child user namespace, "
-                         "which can be entered instead)"),
+                       _("%s cannot take a %s: only a single-threaded "
+                         "process can join one"),
                        operation, _spacetest_type_describe (type));
           return FALSE;
         }
@@ -334,8 +331,8 @@ _spacetest_guard_new_unshare (SpacetestNamespaceType   types,
     {
       if (!(types & _spacetest_types[i]))
         continue;
-      self->entered[i] = _spacetest_namespace_new_current_trusted (_spacetest_types[i],
-                                                                   error);
+      self->entered[i] =
+        _spacetest_namespace_new_current_trusted (_spacetest_types[i], error);
       if (self->entered[i] == NULL)
         goto undo;
     }

@@ -200,10 +200,8 @@ _spacetest_setns (int                      fd,
   if (type == SPACETEST_NAMESPACE_TYPE_TIME && errsv == EUSERS)
     {
       g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_NOT_SUPPORTED,
-                   _("Cannot join a time namespace: %s (the kernel lets "
-                     "only a single-threaded process join one: run code "
-                     "that needs it in a child process that joins it "
-                     "before starting threads)"),
+                   _("Cannot join a time namespace: %s (only a "
+                     "single-threaded process can join one)"),
                    g_strerror (errsv));
       return FALSE;
     }
@@ -227,9 +225,7 @@ _spacetest_make_root_private (GError **error)
   if (errsv == EINVAL)
     g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_NOT_SUPPORTED,
                  _("Cannot make / recursively private in a new mount "
-                   "namespace: %s (/ is not a mount point, as in a chroot; "
-                   "mounts would propagate to the host, so the mount "
-                   "namespace is not used)"),
+                   "namespace: %s (/ is not a mount point)"),
                  g_strerror (errsv));
   else
     _spacetest_set_error_from_errno (error, errsv, SPACETEST_ERROR_FAILED,
@@ -343,8 +339,7 @@ _spacetest_mount_sysfs (GError **error)
       g_set_error_literal (error, SPACETEST_ERROR,
                            SPACETEST_ERROR_INVALID_ARGUMENT,
                            _("Refusing to mount sysfs on /sys in the "
-                             "process's initial mount namespace: enter a "
-                             "transient mount namespace first"));
+                             "process's initial mount namespace"));
       return FALSE;
     }
 

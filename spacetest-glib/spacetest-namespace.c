@@ -64,12 +64,12 @@ struct _SpacetestNamespace
   char *root_path;
 };
 
-static void spacetest_namespace_initable_iface_init (GInitableIface *iface);
+static void initable_iface_init (GInitableIface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (SpacetestNamespace, spacetest_namespace,
                                G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE,
-                                                      spacetest_namespace_initable_iface_init))
+                                                      initable_iface_init))
 
 enum {
   PROP_0,
@@ -271,7 +271,7 @@ spacetest_namespace_initable_init (GInitable     *initable,
 }
 
 static void
-spacetest_namespace_initable_iface_init (GInitableIface *iface)
+initable_iface_init (GInitableIface *iface)
 {
   iface->init = spacetest_namespace_initable_init;
 }
@@ -301,9 +301,8 @@ _spacetest_namespace_check_usable (SpacetestNamespace  *self,
     return TRUE;
 
   g_set_error_literal (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT,
-                       _("The SpacetestNamespace refers to no namespace: "
-                         "make one with a spacetest_namespace_new…() "
-                         "function or g_initable_new()"));
+                       _("The SpacetestNamespace holds no namespace (it "
+                         "was not initialised)"));
   return FALSE;
 }
 
@@ -352,21 +351,6 @@ _spacetest_namespace_get_device (SpacetestNamespace *self)
   return self->dev;
 }
 
-static gboolean
-check_single_type (SpacetestNamespaceType   type,
-                   const char              *operation,
-                   GError                 **error)
-{
-  if (_spacetest_is_single_type (type))
-    return TRUE;
-
-  g_autofree char *desc = _spacetest_types_describe (type);
-  g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT,
-               _("%s needs exactly one namespace type, not %s"),
-               operation, desc);
-  return FALSE;
-}
-
 /**
  * spacetest_namespace_new_current:
  * @type: a single #SpacetestNamespaceType
@@ -387,7 +371,8 @@ spacetest_namespace_new_current (SpacetestNamespaceType   type,
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!check_single_type (type, "spacetest_namespace_new_current()", error))
+  if (!_spacetest_check_types (type, SPACETEST_NAMESPACE_TYPE_ALL, TRUE,
+                               "spacetest_namespace_new_current()", error))
     return NULL;
 
   fd = _spacetest_open_thread_ns (type, error);
@@ -447,9 +432,8 @@ spacetest_namespace_new_for_fd (int      fd,
       close (dup);
       g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_NOT_A_NAMESPACE,
                    _("File descriptor %d refers to a namespace but was "
-                     "opened with O_PATH, which namespace operations refuse "
-                     "(open it for reading, or use "
-                     "spacetest_namespace_new_for_path())"),
+                     "opened with O_PATH, which namespace operations "
+                     "refuse"),
                    fd);
       return NULL;
     }
@@ -595,7 +579,8 @@ spacetest_namespace_new_for_pid (GPid                     pid,
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!check_single_type (type, "spacetest_namespace_new_for_pid()", error))
+  if (!_spacetest_check_types (type, SPACETEST_NAMESPACE_TYPE_ALL, TRUE,
+                               "spacetest_namespace_new_for_pid()", error))
     return NULL;
 
   if (pid <= 0)
@@ -675,7 +660,8 @@ keep_mount_namespace (gpointer user_data)
 
 /**
  * spacetest_namespace_new_transient:
- * @type: one of %SPACETEST_NAMESPACE_TYPE_CGROUP, %SPACETEST_NAMESPACE_TYPE_IPC,
+ * @type: one of %SPACETEST_NAMESPACE_TYPE_CGROUP,
+ *   %SPACETEST_NAMESPACE_TYPE_IPC,
  *   %SPACETEST_NAMESPACE_TYPE_MNT, %SPACETEST_NAMESPACE_TYPE_NET,
  *   %SPACETEST_NAMESPACE_TYPE_TIME or %SPACETEST_NAMESPACE_TYPE_UTS
  * @flags: extra set-up for the new namespace
@@ -708,16 +694,16 @@ spacetest_namespace_new_transient (SpacetestNamespaceType    type,
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!check_single_type (type, "spacetest_namespace_new_transient()", error))
+  if (!_spacetest_check_types (type, SPACETEST_NAMESPACE_TYPE_ALL, TRUE,
+                               "spacetest_namespace_new_transient()", error))
     return NULL;
 
   if (type == SPACETEST_NAMESPACE_TYPE_USER ||
       type == SPACETEST_NAMESPACE_TYPE_PID)
     {
       g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT,
-                   _("Cannot create a transient %s inside this process: a "
-                     "multi-threaded process can neither create nor enter "
-                     "one; use SpacetestSpacer (spacetest_spacer_subspace())"),
+                   _("spacetest_namespace_new_transient() cannot create a "
+                     "%s; SpacetestSpacer creates them"),
                    _spacetest_type_describe (type));
       return NULL;
     }

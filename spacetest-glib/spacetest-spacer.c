@@ -83,11 +83,11 @@ struct _SpacetestSpacer
   guint timeout_ms;
 };
 
-static void spacetest_spacer_initable_iface_init (GInitableIface *iface);
+static void initable_iface_init (GInitableIface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (SpacetestSpacer, spacetest_spacer, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE,
-                                                      spacetest_spacer_initable_iface_init))
+                                                      initable_iface_init))
 
 enum {
   PROP_0,
@@ -356,9 +356,10 @@ begin_request (SpacetestSpacer  *self,
   if (self->closed)
     set_closed_error (self, error);
   else if (self->socket == NULL)
-    g_set_error_literal (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT,
-                         _("The spacer has no service: make one with "
-                           "spacetest_spacer_new() or g_initable_new()"));
+    g_set_error_literal (error, SPACETEST_ERROR,
+                         SPACETEST_ERROR_INVALID_ARGUMENT,
+                         _("The spacer has no service (it was not "
+                           "initialised)"));
   else if (self->death != NULL)
     set_dead_error (self, error);
   else if (self->busy)
@@ -1347,7 +1348,7 @@ spacetest_spacer_initable_init (GInitable     *initable,
 }
 
 static void
-spacetest_spacer_initable_iface_init (GInitableIface *iface)
+initable_iface_init (GInitableIface *iface)
 {
   iface->init = spacetest_spacer_initable_init;
 }
@@ -1594,18 +1595,9 @@ spacetest_spacer_new_transient (SpacetestSpacer         *self,
                         NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!_spacetest_is_single_type (type) || !(type & SPACETEST_ROOM_TYPES))
-    {
-      g_autofree char *got = _spacetest_types_describe (type);
-
-      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT,
-                   _("spacetest_spacer_new_transient() takes one of cgroup, "
-                     "ipc, mnt, net, time or uts, not %s (use "
-                     "spacetest_spacer_subspace() for user and PID "
-                     "namespaces)"),
-                   got);
-      return NULL;
-    }
+  if (!_spacetest_check_types (type, SPACETEST_ROOM_TYPES, TRUE,
+                               "spacetest_spacer_new_transient()", error))
+    return NULL;
 
   rooms = run_sync (&rooms_operation, self, type, cancellable, error);
   if (rooms == NULL)

@@ -30,10 +30,28 @@ extern const SpacetestNamespaceType _spacetest_types[SPACETEST_N_TYPES];
    SPACETEST_NAMESPACE_TYPE_MNT | SPACETEST_NAMESPACE_TYPE_NET | \
    SPACETEST_NAMESPACE_TYPE_UTS)
 
+/* Types a spacer service makes as rooms, and as subspaces. */
+#define SPACETEST_ROOM_TYPES \
+  (SPACETEST_NAMESPACE_TYPE_CGROUP | SPACETEST_NAMESPACE_TYPE_IPC | \
+   SPACETEST_NAMESPACE_TYPE_MNT | SPACETEST_NAMESPACE_TYPE_NET | \
+   SPACETEST_NAMESPACE_TYPE_TIME | SPACETEST_NAMESPACE_TYPE_UTS)
+#define SPACETEST_SUBSPACE_TYPES \
+  (SPACETEST_NAMESPACE_TYPE_USER | SPACETEST_NAMESPACE_TYPE_PID)
+
 int         _spacetest_type_index           (SpacetestNamespaceType type);
 gboolean    _spacetest_is_single_type       (SpacetestNamespaceType type);
 const char *_spacetest_type_describe        (SpacetestNamespaceType type);
 char       *_spacetest_types_describe       (SpacetestNamespaceType types);
+
+/* The one validator of a set of namespace types: fails with
+ * INVALID_ARGUMENT unless @types is non-empty, within @allowed and, with
+ * @exactly_one, a single type. @operation names the caller in the
+ * message ("spacetest_enter_transient()"). */
+gboolean    _spacetest_check_types          (SpacetestNamespaceType   types,
+                                             SpacetestNamespaceType   allowed,
+                                             gboolean                 exactly_one,
+                                             const char              *operation,
+                                             GError                 **error);
 
 /* Fails with INVALID_ARGUMENT for bits that are no SpacetestTransientFlags. */
 gboolean    _spacetest_check_transient_flags (SpacetestTransientFlags   flags,

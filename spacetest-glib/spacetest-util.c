@@ -180,6 +180,32 @@ _spacetest_types_describe (SpacetestNamespaceType types)
   return g_string_free (s, FALSE);
 }
 
+gboolean
+_spacetest_check_types (SpacetestNamespaceType   types,
+                        SpacetestNamespaceType   allowed,
+                        gboolean                 exactly_one,
+                        const char              *operation,
+                        GError                 **error)
+{
+  g_autofree char *got = NULL;
+  g_autofree char *ok = NULL;
+
+  if (types != 0 && (types & ~allowed) == 0 &&
+      (!exactly_one || _spacetest_is_single_type (types)))
+    return TRUE;
+
+  got = _spacetest_types_describe (types);
+  ok = _spacetest_types_describe (allowed);
+  if (exactly_one)
+    g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT,
+                 _("%s takes exactly one namespace type of %s, not %s"),
+                 operation, ok, got);
+  else
+    g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT,
+                 _("%s takes one or more of %s, not %s"), operation, ok, got);
+  return FALSE;
+}
+
 void
 _spacetest_set_error_from_errno (GError     **error,
                                  int          errsv,
@@ -194,10 +220,7 @@ _spacetest_set_error_from_errno (GError     **error,
                    /* Translators: the first %s says what was attempted,
                     * the second is the reason from the operating system. */
                    _("Cannot %s: %s (this needs CAP_SYS_ADMIN over the "
-                     "namespaces involved: run as root, or call "
-                     "spacetest_init_user_namespace() first thing in main(), "
-                     "as spacetest_test_init() does, to work without "
-                     "privileges)"),
+                     "namespaces involved)"),
                    what, g_strerror (errsv));
       break;
 

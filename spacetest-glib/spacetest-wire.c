@@ -288,22 +288,13 @@ _spacetest_wire_check_types (SpacetestWireRequest     request,
   SpacetestNamespaceType allowed = request == SPACETEST_WIRE_ROOMS
                                      ? SPACETEST_ROOM_TYPES
                                      : SPACETEST_SUBSPACE_TYPES;
-  g_autofree char *got = NULL;
-  g_autofree char *ok = NULL;
+  g_autofree char *request_op = NULL;
 
-  if (types != 0 && (types & ~allowed) == 0)
-    return TRUE;
+  if (operation == NULL && (types == 0 || (types & ~allowed) != 0))
+    operation = request_op = g_strdup_printf (_("Spacer request '%s'"),
+                                              request_names[request]);
 
-  got = _spacetest_types_describe (types);
-  ok = _spacetest_types_describe (allowed);
-  if (operation != NULL)
-    g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT,
-                 _("%s takes one or more of %s, not %s"), operation, ok, got);
-  else
-    g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT,
-                 _("Spacer request '%s' takes one or more of %s, not %s"),
-                 request_names[request], ok, got);
-  return FALSE;
+  return _spacetest_check_types (types, allowed, FALSE, operation, error);
 }
 
 /* The protocol version a hello request or its reply gives; 0 for

@@ -601,11 +601,9 @@ test_execute_permission (void)
       g_assert_error (error, SPACETEST_ERROR,
                       SPACETEST_ERROR_PERMISSION_DENIED);
       g_test_message ("%s", error->message);
-      /* It says what was attempted, and what would work. */
+      /* It says what was attempted and what it needs. */
       g_assert_nonnull (strstr (error->message, "network namespace"));
       g_assert_nonnull (strstr (error->message, "CAP_SYS_ADMIN"));
-      g_assert_nonnull (strstr (error->message,
-                                "spacetest_init_user_namespace"));
       tu_assert_thread_state_unchanged (&before);
       g_clear_error (&error);
 

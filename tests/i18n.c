@@ -376,7 +376,7 @@ test_test_layer (void)
   g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_failed ();
   g_test_trap_assert_stderr ("*i18n.c:*spacetest_namespace_new_current() "
-                             "braucht genau einen Namensraumtyp, nicht none*");
+                             "braucht genau einen Namensraumtyp aus *, nicht none*");
 }
 
 int
