@@ -96,10 +96,11 @@ spacetest_init_user_namespace (GError **error)
    * dropped its capabilities cannot use unprivileged mode. */
   if (uid == 0 && !has_capability (CAP_SETFCAP))
     {
-      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PERMISSION_DENIED,
-                   _("Cannot create a user namespace for unprivileged tests: "
-                     "a process with uid 0 needs CAP_SETFCAP to map uid 0 "
-                     "into it"));
+      g_set_error_literal (error, SPACETEST_ERROR,
+                           SPACETEST_ERROR_PERMISSION_DENIED,
+                           _("Cannot create a user namespace for unprivileged "
+                             "tests: a process with uid 0 needs CAP_SETFCAP "
+                             "to map uid 0 into it"));
       return FALSE;
     }
 
