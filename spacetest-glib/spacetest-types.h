@@ -106,6 +106,8 @@ typedef enum /*< flags >*/
  * @SPACETEST_ERROR_PROTOCOL: a spacer service sent a malformed message
  * @SPACETEST_ERROR_TIMED_OUT: a spacer service did not answer in time
  * @SPACETEST_ERROR_CLOSED: the spacer has been closed
+ * @SPACETEST_ERROR_NOT_FOUND: a named link, file or directory does not
+ *   exist (Since: 0.2)
  *
  * Error codes in the %SPACETEST_ERROR domain. Every message says what was
  * attempted, on which namespace type, and the reason the operating system
@@ -124,7 +126,8 @@ typedef enum
   SPACETEST_ERROR_SPACER_FAILED,
   SPACETEST_ERROR_PROTOCOL,
   SPACETEST_ERROR_TIMED_OUT,
-  SPACETEST_ERROR_CLOSED
+  SPACETEST_ERROR_CLOSED,
+  SPACETEST_ERROR_NOT_FOUND
 } SpacetestError;
 
 /**

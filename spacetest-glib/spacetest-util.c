@@ -235,6 +235,12 @@ _spacetest_set_error_from_errno (GError     **error,
                    what, g_strerror (errsv));
       break;
 
+    case ENOENT:
+    case ENODEV:
+      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_NOT_FOUND,
+                   _("Cannot %s: %s"), what, g_strerror (errsv));
+      break;
+
     default:
       g_set_error (error, SPACETEST_ERROR, default_code,
                    /* Translators: the first %s says what was attempted

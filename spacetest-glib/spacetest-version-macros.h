@@ -14,5 +14,6 @@
 #define _SPACETEST_EXTERN __attribute__((visibility ("default"))) extern
 #endif
 
+/* Every symbol of 0.1; later symbols name the version that added them. */
 #define SPACETEST_AVAILABLE_IN_ALL _SPACETEST_EXTERN
-#define SPACETEST_AVAILABLE_IN_0_1 _SPACETEST_EXTERN
+#define SPACETEST_AVAILABLE_IN_0_2 _SPACETEST_EXTERN
