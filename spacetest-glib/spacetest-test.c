@@ -117,27 +117,44 @@ _spacetest_test_require (const char             *file,
 }
 
 SpacetestNamespace *
-_spacetest_test_new_transient (const char             *file,
-                               int                     line,
-                               const char             *func,
-                               SpacetestNamespaceType  type)
+_spacetest_test_new_transient_full (const char              *file,
+                                    int                      line,
+                                    const char              *func,
+                                    SpacetestNamespaceType   type,
+                                    SpacetestTransientFlags  flags)
 {
   g_autoptr(GError) error = NULL;
   SpacetestNamespace *ns;
 
-  ns = spacetest_namespace_new_transient (type,
-                                          type == SPACETEST_NAMESPACE_TYPE_NET
-                                            ? SPACETEST_TRANSIENT_LOOPBACK_UP
-                                            : SPACETEST_TRANSIENT_NONE,
-                                          &error);
+  ns = spacetest_namespace_new_transient (type, flags, &error);
   if (ns == NULL)
     {
-      fail_with_error (file, line, func, "spacetest_test_new_transient", error);
+      fail_with_error (file, line, func, "spacetest_test_new_transient",
+                       error);
       return NULL;
     }
 
   g_test_queue_unref (ns);
   return ns;
+}
+
+/* The flags of the short forms: `lo` up in a new network namespace. */
+static SpacetestTransientFlags
+default_flags (SpacetestNamespaceType types)
+{
+  return (types & SPACETEST_NAMESPACE_TYPE_NET)
+           ? SPACETEST_TRANSIENT_LOOPBACK_UP
+           : SPACETEST_TRANSIENT_NONE;
+}
+
+SpacetestNamespace *
+_spacetest_test_new_transient (const char             *file,
+                               int                     line,
+                               const char             *func,
+                               SpacetestNamespaceType  type)
+{
+  return _spacetest_test_new_transient_full (file, line, func, type,
+                                             default_flags (type));
 }
 
 SpacetestNamespace *
@@ -161,19 +178,16 @@ _spacetest_test_current (const char             *file,
 }
 
 SpacetestGuard *
-_spacetest_test_enter_transient (const char             *file,
-                                 int                     line,
-                                 const char             *func,
-                                 SpacetestNamespaceType  types)
+_spacetest_test_enter_transient_full (const char              *file,
+                                      int                      line,
+                                      const char              *func,
+                                      SpacetestNamespaceType   types,
+                                      SpacetestTransientFlags  flags)
 {
   g_autoptr(GError) error = NULL;
   SpacetestGuard *guard;
 
-  guard = spacetest_enter_transient (types,
-                                     (types & SPACETEST_NAMESPACE_TYPE_NET)
-                                       ? SPACETEST_TRANSIENT_LOOPBACK_UP
-                                       : SPACETEST_TRANSIENT_NONE,
-                                     &error);
+  guard = spacetest_enter_transient (types, flags, &error);
   if (guard == NULL)
     {
       fail_with_error (file, line, func, "spacetest_test_enter_transient",
@@ -183,6 +197,16 @@ _spacetest_test_enter_transient (const char             *file,
 
   g_test_queue_unref (guard);
   return guard;
+}
+
+SpacetestGuard *
+_spacetest_test_enter_transient (const char             *file,
+                                 int                     line,
+                                 const char             *func,
+                                 SpacetestNamespaceType  types)
+{
+  return _spacetest_test_enter_transient_full (file, line, func, types,
+                                               default_flags (types));
 }
 
 static void

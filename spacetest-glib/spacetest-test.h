@@ -102,6 +102,38 @@ G_BEGIN_DECLS
   _spacetest_test_enter_transient (__FILE__, __LINE__, G_STRFUNC, (types))
 
 /**
+ * spacetest_test_new_transient_full:
+ * @type: the namespace type, as for spacetest_namespace_new_transient()
+ * @flags: the set-up of the new namespace
+ *
+ * Like spacetest_test_new_transient(), with explicit @flags:
+ * %SPACETEST_TRANSIENT_NONE leaves `lo` of a new network namespace down.
+ *
+ * Returns: (transfer none) (nullable): the namespace, owned by the test
+ *
+ * Since: 0.2
+ */
+#define spacetest_test_new_transient_full(type, flags) \
+  _spacetest_test_new_transient_full (__FILE__, __LINE__, G_STRFUNC, \
+                                      (type), (flags))
+
+/**
+ * spacetest_test_enter_transient_full:
+ * @types: the namespace types, as for spacetest_enter_transient()
+ * @flags: the set-up of the new namespaces
+ *
+ * Like spacetest_test_enter_transient(), with explicit @flags:
+ * %SPACETEST_TRANSIENT_NONE leaves `lo` of a new network namespace down.
+ *
+ * Returns: (transfer none) (nullable): the guard, owned by the test
+ *
+ * Since: 0.2
+ */
+#define spacetest_test_enter_transient_full(types, flags) \
+  _spacetest_test_enter_transient_full (__FILE__, __LINE__, G_STRFUNC, \
+                                        (types), (flags))
+
+/**
  * spacetest_test_new_spacer:
  *
  * Starts a spacer service with spacetest_spacer_new(); it is closed when
@@ -183,6 +215,18 @@ SpacetestGuard     *_spacetest_test_enter_transient (const char             *fil
                                                      int                     line,
                                                      const char             *func,
                                                      SpacetestNamespaceType  types);
+SPACETEST_AVAILABLE_IN_0_2
+SpacetestNamespace *_spacetest_test_new_transient_full   (const char              *file,
+                                                          int                      line,
+                                                          const char              *func,
+                                                          SpacetestNamespaceType   type,
+                                                          SpacetestTransientFlags  flags);
+SPACETEST_AVAILABLE_IN_0_2
+SpacetestGuard     *_spacetest_test_enter_transient_full (const char              *file,
+                                                          int                      line,
+                                                          const char              *func,
+                                                          SpacetestNamespaceType   types,
+                                                          SpacetestTransientFlags  flags);
 SPACETEST_AVAILABLE_IN_ALL
 SpacetestSpacer    *_spacetest_test_new_spacer      (const char             *file,
                                                      int                     line,

@@ -44,6 +44,9 @@ DEFINE_CALL (gboolean, require_user, spacetest_test_require (USER))
 DEFINE_CALL (SpacetestNamespace *, new_transient_user, spacetest_test_new_transient (USER))
 DEFINE_CALL (SpacetestGuard *, enter_transient_time, spacetest_test_enter_transient (TIME))
 DEFINE_CALL (SpacetestNamespace *, current_none, spacetest_test_current (NONE))
+/* one line each: __LINE__ of a macro call spread over lines varies */
+DEFINE_CALL (SpacetestNamespace *, new_transient_full_pid, spacetest_test_new_transient_full (PID, 0))
+DEFINE_CALL (SpacetestGuard *, enter_transient_full_bad_flags, spacetest_test_enter_transient_full (NET, 1u << 30))
 DEFINE_VOID_CALL (check_leaks, spacetest_test_check_leaks ())
 
 /* "*testlayer.c:LINE:*", the caller's location as a failure reports it. */
@@ -316,6 +319,50 @@ test_current_all (void)
   g_assert_cmpuint (tu_count_fds (), ==, check->before.n_fds + TU_N_TYPES);
 }
 
+/* ---- the _full forms: explicit flags ------------------------------------ */
+
+static void
+test_full_flags (void)
+{
+  g_autoptr(GError) error = NULL;
+  ReleaseCheck *check;
+  SpacetestNamespace *net;
+  SpacetestGuard *guard;
+  int flags = IFF_UP;
+  guint64 host_net = tu_thread_ns_inode (NET);
+
+  spacetest_test_check_leaks ();
+  if (!spacetest_test_require (NET))
+    return;
+
+  check = release_check_queue ();
+
+  /* NONE leaves lo down, which the short form would have brought up */
+  net = spacetest_test_new_transient_full (NET, SPACETEST_TRANSIENT_NONE);
+  g_assert_true (SPACETEST_IS_NAMESPACE (net));
+  release_check_watch (check, net);
+  g_assert_true (spacetest_namespace_execute (net, record_lo_flags, &flags,
+                                              &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (flags & IFF_UP, ==, 0);
+
+  guard = spacetest_test_enter_transient_full (NET, SPACETEST_TRANSIENT_NONE);
+  g_assert_true (SPACETEST_IS_GUARD (guard));
+  release_check_watch (check, guard);
+  g_assert_cmpuint (tu_thread_ns_inode (NET), !=, host_net);
+  g_assert_cmpint (lo_flags () & IFF_UP, ==, 0);
+
+  /* and LOOPBACK_UP, given explicitly, brings it up */
+  net = spacetest_test_new_transient_full (NET,
+                                           SPACETEST_TRANSIENT_LOOPBACK_UP);
+  release_check_watch (check, net);
+  flags = 0;
+  g_assert_true (spacetest_namespace_execute (net, record_lo_flags, &flags,
+                                              &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (flags & IFF_UP, ==, IFF_UP);
+}
+
 /* ---- spacetest_test_enter_transient() ----------------------------------- */
 
 static void
@@ -518,6 +565,18 @@ fail_current (void)
   current_none ();
 }
 
+static void
+fail_new_transient_full (void)
+{
+  new_transient_full_pid ();
+}
+
+static void
+fail_enter_transient_full (void)
+{
+  enter_transient_full_bad_flags ();
+}
+
 typedef struct
 {
   const char *name;
@@ -533,6 +592,12 @@ static const FailCase fail_cases[] = {
     "*spacetest_test_enter_transient*time*" },
   { "current", fail_current, &current_none_line,
     "*spacetest_test_current*spacetest-error-quark*" },
+  { "new-transient-full", fail_new_transient_full,
+    &new_transient_full_pid_line,
+    "*spacetest_test_new_transient*SpacetestSpacer*" },
+  { "enter-transient-full", fail_enter_transient_full,
+    &enter_transient_full_bad_flags_line,
+    "*spacetest_test_enter_transient*0x40000000*" },
 };
 
 static void
@@ -1035,6 +1100,7 @@ main (int    argc,
       g_test_add_data_func (path, GUINT_TO_POINTER (transient_types[i]),
                             test_new_transient_type);
     }
+  g_test_add_func ("/spacetest/testlayer/full-flags", test_full_flags);
   g_test_add_func ("/spacetest/testlayer/current", test_current);
   g_test_add_func ("/spacetest/testlayer/current/all", test_current_all);
   g_test_add_func ("/spacetest/testlayer/enter-transient", test_enter_transient);
