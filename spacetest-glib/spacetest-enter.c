@@ -311,6 +311,75 @@ spacetest_mount_sysfs (GError **error)
   return _spacetest_mount_sysfs (error);
 }
 
+/**
+ * spacetest_mount_file:
+ * @path: an existing file, such as `/etc/hosts`
+ * @contents: (array length=length) (element-type guint8): what the file
+ *   shall hold
+ * @length: the length of @contents in bytes, or -1 if it is
+ *   NUL-terminated
+ * @error: return location for a #GError
+ *
+ * Puts a private, read-only file holding @contents over @path in the
+ * calling thread's mount namespace: a test can give itself its own
+ * `/etc/hosts`, `/etc/resolv.conf` or `/etc/nsswitch.conf`. The host's
+ * file is untouched, and the mount goes away with the mount namespace.
+ * The new file keeps the permission bits of @path.
+ *
+ * Only threads in this mount namespace see the new file: GLib's worker
+ * threads (those of #GResolver, for instance) see it only if they run in
+ * it too.
+ *
+ * Returns: %TRUE on success; %FALSE with @error set:
+ *   %SPACETEST_ERROR_INVALID_ARGUMENT in the process's initial mount
+ *   namespace or when @path is a directory, %SPACETEST_ERROR_NOT_FOUND
+ *   when it does not exist
+ *
+ * Since: 0.2
+ */
+gboolean
+spacetest_mount_file (const char  *path,
+                      const char  *contents,
+                      gssize       length,
+                      GError     **error)
+{
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (contents != NULL || length == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (length < 0)
+    length = strlen (contents);
+
+  return _spacetest_mount_file (path, contents, length, error);
+}
+
+/**
+ * spacetest_mount_tmpfs:
+ * @path: an existing directory, such as `/tmp` or `/run`
+ * @error: return location for a #GError
+ *
+ * Mounts a fresh, empty and writable tmpfs on @path in the calling
+ * thread's mount namespace, with the permission bits of the directory
+ * (`/tmp` stays sticky and world-writable). Nothing written there reaches
+ * the host, and it all goes away with the mount namespace.
+ *
+ * Returns: %TRUE on success; %FALSE with @error set:
+ *   %SPACETEST_ERROR_INVALID_ARGUMENT in the process's initial mount
+ *   namespace or when @path is not a directory,
+ *   %SPACETEST_ERROR_NOT_FOUND when it does not exist
+ *
+ * Since: 0.2
+ */
+gboolean
+spacetest_mount_tmpfs (const char  *path,
+                       GError     **error)
+{
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return _spacetest_mount_tmpfs (path, error);
+}
+
 /* ---- probing -------------------------------------------------------- */
 
 /* On a throw-away thread: creates, enters and leaves namespaces of the

@@ -37,6 +37,14 @@ SPACETEST_AVAILABLE_IN_ALL
 gboolean        spacetest_loopback_up          (GError                  **error);
 SPACETEST_AVAILABLE_IN_ALL
 gboolean        spacetest_mount_sysfs          (GError                  **error);
+SPACETEST_AVAILABLE_IN_0_2
+gboolean        spacetest_mount_file           (const char               *path,
+                                                const char               *contents,
+                                                gssize                    length,
+                                                GError                  **error);
+SPACETEST_AVAILABLE_IN_0_2
+gboolean        spacetest_mount_tmpfs          (const char               *path,
+                                                GError                  **error);
 SPACETEST_AVAILABLE_IN_ALL
 gboolean        spacetest_can_create           (SpacetestNamespaceType    types);
 SPACETEST_AVAILABLE_IN_ALL

@@ -50,6 +50,12 @@ gboolean    _spacetest_setup_new_namespaces (SpacetestNamespaceType   types,
 gboolean    _spacetest_make_root_private    (GError                 **error);
 gboolean    _spacetest_loopback_up          (GError                 **error);
 gboolean    _spacetest_mount_sysfs          (GError                 **error);
+gboolean    _spacetest_mount_file           (const char              *path,
+                                             const char              *contents,
+                                             gsize                    length,
+                                             GError                 **error);
+gboolean    _spacetest_mount_tmpfs          (const char              *path,
+                                             GError                 **error);
 
 /* Records the process's base mount namespace, once, before the library
  * first moves a thread; _spacetest_set_base_mntns() records it anew

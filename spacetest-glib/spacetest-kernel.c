@@ -318,11 +318,13 @@ _spacetest_loopback_up (GError **error)
 
 #define SYSFS_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
-gboolean
-_spacetest_mount_sysfs (GError **error)
+/* Mounting is refused in the process's base mount namespace, where it
+ * would change the host's view. */
+static gboolean
+check_not_base_mntns (const char  *path,
+                      GError     **error)
 {
   struct stat st;
-  int errsv;
 
   _spacetest_note_base_mntns ();
 
@@ -336,12 +338,23 @@ _spacetest_mount_sysfs (GError **error)
 
   if (st.st_dev == base_mntns_dev && st.st_ino == base_mntns_ino)
     {
-      g_set_error_literal (error, SPACETEST_ERROR,
-                           SPACETEST_ERROR_INVALID_ARGUMENT,
-                           _("Refusing to mount sysfs on /sys in the "
-                             "process's initial mount namespace"));
+      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT,
+                   _("Refusing to mount on %s in the process's initial "
+                     "mount namespace"),
+                   path);
       return FALSE;
     }
+
+  return TRUE;
+}
+
+gboolean
+_spacetest_mount_sysfs (GError **error)
+{
+  int errsv;
+
+  if (!check_not_base_mntns ("/sys", error))
+    return FALSE;
 
   if (mount ("sysfs", "/sys", "sysfs", SYSFS_FLAGS, NULL) == 0)
     return TRUE;
@@ -360,6 +373,154 @@ _spacetest_mount_sysfs (GError **error)
 
   _spacetest_set_error_from_errno (error, errsv, SPACETEST_ERROR_FAILED,
                                    _("mount a read-only sysfs on /sys"));
+  return FALSE;
+}
+
+/* The existing file system object @path, which must be a directory
+ * (@want_dir) or anything else; NOT_FOUND when it does not exist. */
+static gboolean
+stat_mount_point (const char   *path,
+                  gboolean      want_dir,
+                  struct stat  *st,
+                  GError      **error)
+{
+  if (stat (path, st) != 0)
+    {
+      int errsv = errno;
+      g_autofree char *what =
+        g_strdup_printf (_("find the mount point '%s'"), path);
+
+      _spacetest_set_error_from_errno (error, errsv, SPACETEST_ERROR_FAILED,
+                                       what);
+      return FALSE;
+    }
+
+  if (want_dir != !!S_ISDIR (st->st_mode))
+    {
+      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT,
+                   want_dir ? _("Cannot mount a tmpfs on '%s': not a "
+                                "directory")
+                            : _("Cannot mount a file over '%s': it is a "
+                                "directory"),
+                   path);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+write_all (int          fd,
+           const char  *data,
+           gsize        length)
+{
+  while (length > 0)
+    {
+      gssize n = write (fd, data, length);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return FALSE;
+      data += n;
+      length -= n;
+    }
+  return TRUE;
+}
+
+/* A file of its own, in a detached tmpfs that no path reaches, cloned
+ * read-only onto @path: nothing is ever written to the host's file
+ * systems, and the tmpfs goes away with the mount. */
+gboolean
+_spacetest_mount_file (const char   *path,
+                       const char   *contents,
+                       gsize         length,
+                       GError      **error)
+{
+  g_autofd int fs_fd = -1;
+  g_autofd int mnt_fd = -1;
+  g_autofd int file_fd = -1;
+  g_autofd int tree_fd = -1;
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY, };
+  struct stat st;
+  const char *step;
+  int errsv;
+
+  if (!check_not_base_mntns (path, error) ||
+      !stat_mount_point (path, FALSE, &st, error))
+    return FALSE;
+
+  step = "fsopen";
+  fs_fd = fsopen ("tmpfs", FSOPEN_CLOEXEC);
+  if (fs_fd < 0)
+    goto failed;
+  step = "fsconfig";
+  if (fsconfig (fs_fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) != 0)
+    goto failed;
+  step = "fsmount";
+  mnt_fd = fsmount (fs_fd, FSMOUNT_CLOEXEC,
+                    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                    MOUNT_ATTR_NOEXEC);
+  if (mnt_fd < 0)
+    goto failed;
+
+  step = "write";
+  file_fd = openat (mnt_fd, "file", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                    st.st_mode & 0777);
+  if (file_fd < 0 || !write_all (file_fd, contents, length) ||
+      fchmod (file_fd, st.st_mode & 0777) != 0)
+    goto failed;
+
+  step = "open_tree";
+  tree_fd = open_tree (mnt_fd, "file", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  if (tree_fd < 0)
+    goto failed;
+  step = "mount_setattr";
+  if (mount_setattr (tree_fd, "", AT_EMPTY_PATH, &attr, sizeof attr) != 0)
+    goto failed;
+  step = "move_mount";
+  if (move_mount (tree_fd, "", AT_FDCWD, path,
+                  MOVE_MOUNT_F_EMPTY_PATH) != 0)
+    goto failed;
+
+  return TRUE;
+
+failed:
+  errsv = errno;
+  {
+    g_autofree char *what =
+      g_strdup_printf (_("mount a file over '%s' (%s)"), path, step);
+
+    _spacetest_set_error_from_errno (error, errsv, SPACETEST_ERROR_FAILED,
+                                     what);
+  }
+  return FALSE;
+}
+
+gboolean
+_spacetest_mount_tmpfs (const char  *path,
+                        GError     **error)
+{
+  g_autofree char *options = NULL;
+  struct stat st;
+
+  if (!check_not_base_mntns (path, error) ||
+      !stat_mount_point (path, TRUE, &st, error))
+    return FALSE;
+
+  /* the directory's own mode: 1777 for /tmp */
+  options = g_strdup_printf ("mode=%o", (guint) (st.st_mode & 07777));
+  if (mount ("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, options) == 0)
+    return TRUE;
+
+  {
+    int errsv = errno;
+    g_autofree char *what =
+      g_strdup_printf (_("mount a tmpfs on '%s'"), path);
+
+    _spacetest_set_error_from_errno (error, errsv, SPACETEST_ERROR_FAILED,
+                                     what);
+  }
   return FALSE;
 }
 

@@ -1223,6 +1223,21 @@ invoke_mount_sysfs (Call    *call,
 }
 
 static gboolean
+invoke_mount_file (Call    *call,
+                   GError **error)
+{
+  return spacetest_mount_file ("/etc/hosts", "192.0.2.7 faults.test\n", -1,
+                               error);
+}
+
+static gboolean
+invoke_mount_tmpfs (Call    *call,
+                    GError **error)
+{
+  return spacetest_mount_tmpfs ("/tmp", error);
+}
+
+static gboolean
 invoke_check_can_create (Call    *call,
                          GError **error)
 {
@@ -1523,6 +1538,27 @@ verify_sysfs (Call *call)
 }
 
 static void
+verify_mount_file (Call *call)
+{
+  g_autofree char *hosts = NULL;
+
+  g_assert_true (g_file_get_contents ("/etc/hosts", &hosts, NULL, NULL));
+  g_assert_cmpstr (hosts, ==, "192.0.2.7 faults.test\n");
+}
+
+static void
+verify_mount_tmpfs (Call *call)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/tmp", 0, NULL);
+  struct statfs sfs;
+
+  g_assert_nonnull (dir);
+  g_assert_null (g_dir_read_name (dir));
+  g_assert_no_errno (statfs ("/tmp", &sfs));
+  g_assert_cmphex (sfs.f_type, ==, TMPFS_MAGIC);
+}
+
+static void
 verify_spacer (SpacetestSpacer        *spacer,
                SpacetestNamespaceType  types)
 {
@@ -1694,6 +1730,10 @@ static const CallSpec call_specs[] = {
     .requires = MNT },
   { "mount-sysfs/mnt-net", invoke_mount_sysfs, verify_sysfs,
     .outer = MNT | NET, .requires = MNT | NET },
+  { "mount-file", invoke_mount_file, verify_mount_file, .outer = MNT,
+    .requires = MNT },
+  { "mount-tmpfs", invoke_mount_tmpfs, verify_mount_tmpfs, .outer = MNT,
+    .requires = MNT },
   { "check-can-create/net", invoke_check_can_create, NULL, NET,
     .requires = NET },
   { "check-can-create/mnt", invoke_check_can_create, NULL, MNT,
