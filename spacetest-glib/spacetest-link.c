@@ -406,7 +406,7 @@ get_link (SpacetestLink     *self,
           struct rtnl_link **result)
 {
   struct nl_msg *msg = NULL;
-  struct nl_cb *cb;
+  struct nl_cb *sock_cb, *cb;
   int err;
 
   *result = NULL;
@@ -419,8 +419,9 @@ get_link (SpacetestLink     *self,
   if (err < 0)
     return err;
 
-  cb = nl_cb_clone (nl_socket_get_cb (self->sock));
-  nl_cb_put (nl_socket_get_cb (self->sock)); /* the reference it gave */
+  sock_cb = nl_socket_get_cb (self->sock);
+  cb = nl_cb_clone (sock_cb);
+  nl_cb_put (sock_cb);
   if (cb == NULL)
     return -NLE_NOMEM;
   nl_cb_set (cb, NL_CB_VALID, NL_CB_CUSTOM, on_link_message, result);
