@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -584,6 +585,29 @@ check_alive (SpacetestLink  *self,
   return FALSE;
 }
 
+/* The start of a call on @self: fails unless it holds a link that was
+ * not deleted; else returns what the call attempts, for its messages. */
+static char * G_GNUC_PRINTF (3, 4)
+begin_call (SpacetestLink  *self,
+            GError        **error,
+            const char     *format,
+            ...)
+{
+  va_list args;
+  char *what;
+
+  if (!check_usable (self, error))
+    return NULL;
+
+  va_start (args, format);
+  what = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  if (!check_alive (self, what, error))
+    g_clear_pointer (&what, g_free);
+  return what;
+}
+
 /* ---- creation -------------------------------------------------------- */
 
 typedef enum
@@ -777,6 +801,23 @@ link_create (LinkKind        kind,
   return TRUE;
 }
 
+/* A new link of @kind (a bridge or a macvlan on @parent) in @netns. */
+static SpacetestLink *
+link_new_created (LinkKind             kind,
+                  SpacetestNamespace  *netns,
+                  const char          *name,
+                  SpacetestLink       *parent,
+                  GError             **error)
+{
+  g_autoptr(SpacetestLink) self = link_new (netns, error);
+
+  if (self == NULL ||
+      !link_create (kind, self, name, NULL, NULL, parent, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
 /**
  * spacetest_link_new_veth:
  * @netns: the network namespace of the new link
@@ -860,20 +901,13 @@ spacetest_link_new_bridge (SpacetestNamespace  *netns,
                            const char          *name,
                            GError             **error)
 {
-  g_autoptr(SpacetestLink) self = NULL;
-
   g_return_val_if_fail (SPACETEST_IS_NAMESPACE (netns), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (!check_netns (netns, error) || !check_name (name, error))
     return NULL;
 
-  self = link_new (netns, error);
-  if (self == NULL ||
-      !link_create (KIND_BRIDGE, self, name, NULL, NULL, NULL, error))
-    return NULL;
-
-  return g_steal_pointer (&self);
+  return link_new_created (KIND_BRIDGE, netns, name, NULL, error);
 }
 
 /**
@@ -897,7 +931,6 @@ spacetest_link_new_macvlan (SpacetestLink  *parent,
                             const char     *name,
                             GError        **error)
 {
-  g_autoptr(SpacetestLink) self = NULL;
   g_autofree char *what = NULL;
 
   g_return_val_if_fail (SPACETEST_IS_LINK (parent), NULL);
@@ -911,12 +944,7 @@ spacetest_link_new_macvlan (SpacetestLink  *parent,
   if (!check_alive (parent, what, error))
     return NULL;
 
-  self = link_new (parent->netns, error);
-  if (self == NULL ||
-      !link_create (KIND_MACVLAN, self, name, NULL, NULL, parent, error))
-    return NULL;
-
-  return g_steal_pointer (&self);
+  return link_new_created (KIND_MACVLAN, parent->netns, name, parent, error);
 }
 
 /**
@@ -1123,14 +1151,10 @@ spacetest_link_set_up (SpacetestLink  *self,
   g_return_val_if_fail (SPACETEST_IS_LINK (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!check_usable (self, error))
-    return FALSE;
-
-  what = g_strdup_printf (up ? _("set link '%s' in %s up")
-                             : _("set link '%s' in %s down"),
-                          self->name, self->where);
-  if (!check_alive (self, what, error) ||
-      (changes = new_change (what, error)) == NULL)
+  what = begin_call (self, error, up ? _("set link '%s' in %s up")
+                                     : _("set link '%s' in %s down"),
+                     self->name, self->where);
+  if (what == NULL || (changes = new_change (what, error)) == NULL)
     return FALSE;
 
   if (up)
@@ -1165,13 +1189,9 @@ spacetest_link_set_mtu (SpacetestLink  *self,
   g_return_val_if_fail (SPACETEST_IS_LINK (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!check_usable (self, error))
-    return FALSE;
-
-  what = g_strdup_printf (_("set the MTU of link '%s' in %s to %u"),
-                          self->name, self->where, mtu);
-  if (!check_alive (self, what, error) ||
-      (changes = new_change (what, error)) == NULL)
+  what = begin_call (self, error, _("set the MTU of link '%s' in %s to %u"),
+                     self->name, self->where, mtu);
+  if (what == NULL || (changes = new_change (what, error)) == NULL)
     return FALSE;
 
   rtnl_link_set_mtu (changes, mtu);
@@ -1324,12 +1344,9 @@ spacetest_link_add_address (SpacetestLink  *self,
   g_return_val_if_fail (address != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!check_usable (self, error))
-    return FALSE;
-
-  what = g_strdup_printf (_("add address %s to link '%s' in %s"),
-                          address, self->name, self->where);
-  if (!check_alive (self, what, error))
+  what = begin_call (self, error, _("add address %s to link '%s' in %s"),
+                     address, self->name, self->where);
+  if (what == NULL)
     return FALSE;
 
   local = parse_address (address, TRUE, what, error);
@@ -1393,12 +1410,9 @@ spacetest_link_dup_addresses (SpacetestLink  *self,
   g_return_val_if_fail (SPACETEST_IS_LINK (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!check_usable (self, error))
-    return NULL;
-
-  what = g_strdup_printf (_("list the addresses of link '%s' in %s"),
-                          self->name, self->where);
-  if (!check_alive (self, what, error))
+  what = begin_call (self, error, _("list the addresses of link '%s' in %s"),
+                     self->name, self->where);
+  if (what == NULL)
     return NULL;
 
   request_begin (self);
@@ -1479,16 +1493,14 @@ spacetest_link_add_route (SpacetestLink  *self,
   g_return_val_if_fail (destination != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!check_usable (self, error))
-    return FALSE;
-
   if (gateway != NULL)
-    what = g_strdup_printf (_("add a route to %s via %s on link '%s' in %s"),
-                            destination, gateway, self->name, self->where);
+    what = begin_call (self, error,
+                       _("add a route to %s via %s on link '%s' in %s"),
+                       destination, gateway, self->name, self->where);
   else
-    what = g_strdup_printf (_("add a route to %s on link '%s' in %s"),
-                            destination, self->name, self->where);
-  if (!check_alive (self, what, error))
+    what = begin_call (self, error, _("add a route to %s on link '%s' in %s"),
+                       destination, self->name, self->where);
+  if (what == NULL)
     return FALSE;
 
   if (gateway != NULL &&
