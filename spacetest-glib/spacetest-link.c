@@ -522,7 +522,8 @@ check_netns (SpacetestNamespace  *netns,
     return TRUE;
 
   g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT,
-               _("A link needs a network namespace, not a %s"),
+               _("Cannot use a %s for a link: links are in network "
+                 "namespaces"),
                _spacetest_type_describe (type));
   return FALSE;
 }
@@ -539,8 +540,8 @@ check_name (const char  *name,
   if (strlen (name) >= IFNAMSIZ)
     {
       g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT,
-                   _("Invalid interface name '%s': longer than %d "
-                     "characters"), name, IFNAMSIZ - 1);
+                   _("Cannot use '%s' as an interface name: longer than "
+                     "%d characters"), name, IFNAMSIZ - 1);
       return FALSE;
     }
 
@@ -548,8 +549,9 @@ check_name (const char  *name,
       strpbrk (name, "/:% \t\n\v\f\r") != NULL)
     {
       g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_INVALID_ARGUMENT,
-                   _("Invalid interface name '%s': empty, '.', '..', or "
-                     "with '/', ':', '%%' or white space"), name);
+                   _("Cannot use '%s' as an interface name: it is empty, "
+                     "'.' or '..', or has '/', ':', '%%' or white space"),
+                   name);
       return FALSE;
     }
 

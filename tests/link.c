@@ -1115,6 +1115,52 @@ test_private (void)
   g_assert_cmpint (if_index (a, "keep0"), ==, 0);
 }
 
+/* A free name that another link has taken already is chosen anew. */
+static void
+test_free_names (void)
+{
+  SpacetestNamespace *a;
+  g_autoptr(GPtrArray) links = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  SpacetestLink *first, *next;
+  guint64 k;
+
+  spacetest_test_check_leaks ();
+  if (!spacetest_test_require (NET))
+    return;
+
+  a = new_netns ();
+  first = spacetest_link_new_bridge (a, NULL, &error);
+  g_assert_no_error (error);
+  g_ptr_array_add (links, first);
+  g_assert_true (g_ascii_string_to_unsigned (spacetest_link_get_name (first)
+                                             + 2, 10, 0, G_MAXUINT, &k,
+                                             NULL));
+
+  /* the next five free names, taken by the caller's own links */
+  for (guint i = 1; i <= 5; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("st%" G_GUINT64_FORMAT, k + i);
+
+      g_ptr_array_add (links, spacetest_link_new_bridge (a, name, &error));
+      g_assert_no_error (error);
+    }
+
+  next = spacetest_link_new_bridge (a, NULL, &error);
+  g_assert_no_error (error);
+  g_ptr_array_add (links, next);
+  g_assert_cmpint (if_index (a, spacetest_link_get_name (next)), ==,
+                   spacetest_link_get_index (next));
+  for (guint i = 0; i < links->len - 1; i++)
+    g_assert_cmpstr (spacetest_link_get_name (links->pdata[i]), !=,
+                     spacetest_link_get_name (next));
+
+  /* a veth pair whose given name is taken is not retried */
+  g_assert_null (spacetest_link_new_veth (a, spacetest_link_get_name (next),
+                                          a, NULL, NULL, &error));
+  g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_FAILED);
+}
+
 /* ---- bad input ------------------------------------------------------- */
 
 static void
@@ -1664,6 +1710,7 @@ main (int argc, char **argv)
   g_test_add_func ("/spacetest/link/lifetime/namespace-gone",
                    test_namespace_gone);
   g_test_add_func ("/spacetest/link/lifetime/private", test_private);
+  g_test_add_func ("/spacetest/link/free-names", test_free_names);
   g_test_add_func ("/spacetest/link/bad/names", test_bad_names);
   g_test_add_func ("/spacetest/link/bad/taken", test_bad_taken);
   g_test_add_func ("/spacetest/link/bad/namespace", test_bad_namespace);
