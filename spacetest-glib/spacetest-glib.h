@@ -14,6 +14,7 @@
 #include <spacetest-glib/spacetest-guard.h>
 #include <spacetest-glib/spacetest-enter.h>
 #include <spacetest-glib/spacetest-spacer.h>
+#include <spacetest-glib/spacetest-link.h>
 #include <spacetest-glib/spacetest-test.h>
 
 #undef __SPACETEST_INSIDE__

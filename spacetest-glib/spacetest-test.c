@@ -785,3 +785,37 @@ _spacetest_test_check_leaks (const char *file,
 
   g_test_queue_destroy (leak_check_run, check);
 }
+
+/* ---- test networks ---------------------------------------------------- */
+
+SpacetestLink *
+_spacetest_test_new_veth (const char          *file,
+                          int                  line,
+                          const char          *func,
+                          SpacetestNamespace  *netns,
+                          SpacetestNamespace  *peer_netns,
+                          SpacetestLink      **peer)
+{
+  g_autoptr(GError) error = NULL;
+  SpacetestLink *other = NULL;
+  SpacetestLink *link;
+
+  if (peer != NULL)
+    *peer = NULL;
+
+  link = spacetest_link_new_veth (netns, NULL, peer_netns, NULL,
+                                  peer != NULL ? &other : NULL, &error);
+  if (link == NULL)
+    {
+      fail_with_error (file, line, func, "spacetest_test_new_veth", error);
+      return NULL;
+    }
+
+  g_test_queue_unref (link);
+  if (peer != NULL)
+    {
+      g_test_queue_unref (other);
+      *peer = other;
+    }
+  return link;
+}

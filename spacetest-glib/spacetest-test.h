@@ -14,6 +14,7 @@
 #include <spacetest-glib/spacetest-namespace.h>
 #include <spacetest-glib/spacetest-guard.h>
 #include <spacetest-glib/spacetest-spacer.h>
+#include <spacetest-glib/spacetest-link.h>
 
 G_BEGIN_DECLS
 
@@ -193,6 +194,26 @@ G_BEGIN_DECLS
 #define spacetest_test_check_leaks() \
   _spacetest_test_check_leaks (__FILE__, __LINE__, G_STRFUNC)
 
+/**
+ * spacetest_test_new_veth:
+ * @netns: the network namespace of one end
+ * @peer_netns: the network namespace of the other end (may be @netns)
+ * @peer: (out) (optional) (transfer none): return location for the other
+ *   end, or %NULL
+ *
+ * Creates a veth pair with spacetest_link_new_veth(), with names chosen
+ * by the library; both ends are released (and the pair deleted) when the
+ * current test ends. Failure fails the test like g_assert_no_error().
+ *
+ * Returns: (transfer none) (nullable): the end in @netns, owned by the
+ *   test
+ *
+ * Since: 0.2
+ */
+#define spacetest_test_new_veth(netns, peer_netns, peer) \
+  _spacetest_test_new_veth (__FILE__, __LINE__, G_STRFUNC, (netns), \
+                            (peer_netns), (peer))
+
 SPACETEST_AVAILABLE_IN_ALL
 void                _spacetest_test_init_post       (void);
 SPACETEST_AVAILABLE_IN_ALL
@@ -247,6 +268,13 @@ SPACETEST_AVAILABLE_IN_ALL
 void                _spacetest_test_check_leaks     (const char             *file,
                                                      int                     line,
                                                      const char             *func);
+SPACETEST_AVAILABLE_IN_0_2
+SpacetestLink      *_spacetest_test_new_veth        (const char             *file,
+                                                     int                     line,
+                                                     const char             *func,
+                                                     SpacetestNamespace     *netns,
+                                                     SpacetestNamespace     *peer_netns,
+                                                     SpacetestLink         **peer);
 
 #endif /* __GI_SCANNER__ */
 

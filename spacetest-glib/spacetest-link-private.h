@@ -1,0 +1,22 @@
+/* SPDX-FileCopyrightText: 2026 The spacetest-glib authors */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* spacetest-link-private.h: the internals of SpacetestLink that the test
+ * LAN and the GTest layer use */
+
+#pragma once
+
+#include "spacetest-glib.h"
+
+G_BEGIN_DECLS
+
+/* A link that the library never deletes: it goes with its namespace
+ * (for a veth pair this applies to both ends). */
+void        _spacetest_link_set_transient  (SpacetestLink *self,
+                                            gboolean       transient);
+
+/* The fd of the link's netlink socket (the GTest leak check leaves the
+ * library's own long-lived sockets out); -1 for an object that holds no
+ * link. */
+int         _spacetest_link_get_socket_fd  (SpacetestLink *self);
+
+G_END_DECLS
