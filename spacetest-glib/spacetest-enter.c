@@ -2,6 +2,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* spacetest-enter.c: entering and running inside namespaces */
 
+#include "spacetest-lan-private.h"
 #include "spacetest-namespace-private.h"
 
 #include <errno.h>
@@ -44,6 +45,9 @@
  * namespaces give %SPACETEST_ERROR_INVALID_ARGUMENT: a thread cannot come
  * back from them.
  *
+ * With %SPACETEST_TRANSIENT_ETHERNET, a new network namespace joins the
+ * process's test LAN (see spacetest_namespace_get_lan_address()).
+ *
  * On any error nothing has changed for the calling thread.
  *
  * Returns: (transfer full): the guard, or %NULL with @error set
@@ -55,6 +59,8 @@ spacetest_enter_transient (SpacetestNamespaceType    types,
                            SpacetestTransientFlags   flags,
                            GError                  **error)
 {
+  g_autoptr(SpacetestGuard) guard = NULL;
+
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (!_spacetest_check_types (types, SPACETEST_IN_PROCESS_TYPES, FALSE,
@@ -64,7 +70,68 @@ spacetest_enter_transient (SpacetestNamespaceType    types,
   if (!_spacetest_check_transient_flags (flags, error))
     return NULL;
 
-  return _spacetest_guard_new_unshare (types, flags, error);
+  guard = _spacetest_guard_new_unshare (types, flags, error);
+  if (guard == NULL)
+    return NULL;
+
+  /* On failure the guard switches the thread back as it goes. */
+  if ((types & SPACETEST_NAMESPACE_TYPE_NET) &&
+      (flags & SPACETEST_TRANSIENT_ETHERNET) &&
+      !_spacetest_lan_join (spacetest_guard_get_namespace (
+                              guard, SPACETEST_NAMESPACE_TYPE_NET),
+                            error))
+    return NULL;
+
+  return g_steal_pointer (&guard);
+}
+
+/**
+ * spacetest_namespace_new_transient:
+ * @type: one of %SPACETEST_NAMESPACE_TYPE_CGROUP,
+ *   %SPACETEST_NAMESPACE_TYPE_IPC,
+ *   %SPACETEST_NAMESPACE_TYPE_MNT, %SPACETEST_NAMESPACE_TYPE_NET,
+ *   %SPACETEST_NAMESPACE_TYPE_TIME or %SPACETEST_NAMESPACE_TYPE_UTS
+ * @flags: extra set-up for the new namespace
+ * @error: return location for a #GError
+ *
+ * Creates a new namespace of @type without attaching the calling thread to
+ * it: the work happens on a short-lived thread, so the caller stays exactly
+ * where it was, whatever happens.
+ *
+ * A new mount namespace has `/` recursively private, so nothing mounted in
+ * it reaches the host; spacetest_namespace_get_root_path() gives a path to
+ * its file system for as long as the object lives. A new time namespace is
+ * the really new one (the kernel exposes it as `time_for_children`).
+ *
+ * With %SPACETEST_TRANSIENT_ETHERNET, a new network namespace joins the
+ * process's test LAN (see spacetest_namespace_get_lan_address()).
+ *
+ * User and PID namespaces cannot be made this way: they give
+ * %SPACETEST_ERROR_INVALID_ARGUMENT; use #SpacetestSpacer for them.
+ *
+ * Returns: (transfer full): the new namespace, or %NULL with @error set
+ *
+ * Since: 0.1
+ */
+SpacetestNamespace *
+spacetest_namespace_new_transient (SpacetestNamespaceType    type,
+                                   SpacetestTransientFlags   flags,
+                                   GError                  **error)
+{
+  g_autoptr(SpacetestNamespace) ns = NULL;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  ns = _spacetest_namespace_new_transient (type, flags, error);
+  if (ns == NULL)
+    return NULL;
+
+  if (type == SPACETEST_NAMESPACE_TYPE_NET &&
+      (flags & SPACETEST_TRANSIENT_ETHERNET) &&
+      !_spacetest_lan_join (ns, error))
+    return NULL;
+
+  return g_steal_pointer (&ns);
 }
 
 /* ---- running on a throw-away or a new thread ------------------------- */

@@ -556,8 +556,10 @@ _spacetest_setup_new_namespaces (SpacetestNamespaceType   types,
         return FALSE;
     }
 
+  /* (the test LAN needs lo up too) */
   if ((types & SPACETEST_NAMESPACE_TYPE_NET) &&
-      (flags & SPACETEST_TRANSIENT_LOOPBACK_UP) &&
+      (flags & (SPACETEST_TRANSIENT_LOOPBACK_UP |
+                SPACETEST_TRANSIENT_ETHERNET)) &&
       !_spacetest_loopback_up (error))
     return FALSE;
 

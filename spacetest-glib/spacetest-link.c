@@ -297,8 +297,9 @@ open_socket (SpacetestNamespace  *netns,
 {
   g_autoptr(SpacetestGuard) guard = NULL;
   g_autofree char *what = NULL;
+  struct sockaddr_nl local = { .nl_family = AF_NETLINK };
   struct nl_sock *sock;
-  int err, flags;
+  int err, errsv, fd;
 
   sock = nl_socket_alloc ();
   if (sock == NULL)
@@ -318,22 +319,37 @@ open_socket (SpacetestNamespace  *netns,
         }
     }
 
-  err = nl_connect (sock, NETLINK_ROUTE);
+  /* The socket is made here, not by nl_connect(), which would turn the
+   * reason of a failure (EMFILE, say) into a coarse libnl code. */
+  fd = socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  errsv = errno;
   if (guard != NULL)
     _spacetest_guard_restore_or_abort (guard);
 
+  /* the kernel picks the port id */
+  if (fd >= 0 && bind (fd, (struct sockaddr *) &local, sizeof local) != 0)
+    {
+      errsv = errno;
+      g_clear_fd (&fd, NULL);
+    }
+
+  if (fd < 0)
+    {
+      what = g_strdup_printf (_("open a netlink socket in %s"), where);
+      set_netlink_error (error, errsv, 0, what);
+      nl_socket_free (sock);
+      return NULL;
+    }
+
+  err = nl_socket_set_fd (sock, NETLINK_ROUTE, fd);
   if (err < 0)
     {
+      close (fd);
       what = g_strdup_printf (_("open a netlink socket in %s"), where);
       set_netlink_error (error, 0, err, what);
       nl_socket_free (sock);
       return NULL;
     }
-
-  /* libnl asks for SOCK_CLOEXEC where it can; make sure of it. */
-  flags = fcntl (nl_socket_get_fd (sock), F_GETFD);
-  if (flags >= 0 && !(flags & FD_CLOEXEC))
-    fcntl (nl_socket_get_fd (sock), F_SETFD, flags | FD_CLOEXEC);
 
   nl_socket_modify_err_cb (sock, NL_CB_CUSTOM, on_netlink_error, errno_slot);
   return sock;

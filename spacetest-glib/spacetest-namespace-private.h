@@ -15,6 +15,9 @@ SpacetestNamespace *_spacetest_namespace_new_take_fd (int       fd,
 SpacetestNamespace *_spacetest_namespace_new_current_trusted (SpacetestNamespaceType   type,
                                                               GError                 **error);
 guint64     _spacetest_namespace_get_device (SpacetestNamespace *self);
+SpacetestNamespace *_spacetest_namespace_new_transient (SpacetestNamespaceType    type,
+                                                        SpacetestTransientFlags   flags,
+                                                        GError                  **error);
 gboolean    _spacetest_namespace_check_usable (SpacetestNamespace  *self,
                                                GError             **error);
 

@@ -658,35 +658,12 @@ keep_mount_namespace (gpointer user_data)
   return NULL;
 }
 
-/**
- * spacetest_namespace_new_transient:
- * @type: one of %SPACETEST_NAMESPACE_TYPE_CGROUP,
- *   %SPACETEST_NAMESPACE_TYPE_IPC,
- *   %SPACETEST_NAMESPACE_TYPE_MNT, %SPACETEST_NAMESPACE_TYPE_NET,
- *   %SPACETEST_NAMESPACE_TYPE_TIME or %SPACETEST_NAMESPACE_TYPE_UTS
- * @flags: extra set-up for the new namespace
- * @error: return location for a #GError
- *
- * Creates a new namespace of @type without attaching the calling thread to
- * it: the work happens on a short-lived thread, so the caller stays exactly
- * where it was, whatever happens.
- *
- * A new mount namespace has `/` recursively private, so nothing mounted in
- * it reaches the host; spacetest_namespace_get_root_path() gives a path to
- * its file system for as long as the object lives. A new time namespace is
- * the really new one (the kernel exposes it as `time_for_children`).
- *
- * User and PID namespaces cannot be made this way: they give
- * %SPACETEST_ERROR_INVALID_ARGUMENT; use #SpacetestSpacer for them.
- *
- * Returns: (transfer full): the new namespace, or %NULL with @error set
- *
- * Since: 0.1
- */
+/* spacetest_namespace_new_transient() without the test LAN, which lies
+ * above this layer (spacetest-enter.c). */
 SpacetestNamespace *
-spacetest_namespace_new_transient (SpacetestNamespaceType    type,
-                                   SpacetestTransientFlags   flags,
-                                   GError                  **error)
+_spacetest_namespace_new_transient (SpacetestNamespaceType    type,
+                                    SpacetestTransientFlags   flags,
+                                    GError                  **error)
 {
   g_autoptr(SpacetestNamespace) kept = NULL;
   TransientData data = { type, flags, -1, 0 };

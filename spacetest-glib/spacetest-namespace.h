@@ -9,6 +9,7 @@
 #endif
 
 #include <glib-object.h>
+#include <gio/gio.h>
 #include <spacetest-glib/spacetest-version-macros.h>
 #include <spacetest-glib/spacetest-types.h>
 
@@ -76,5 +77,8 @@ gboolean                spacetest_namespace_execute            (SpacetestNamespa
                                                                 SpacetestFunc            func,
                                                                 gpointer                 user_data,
                                                                 GError                 **error);
+SPACETEST_AVAILABLE_IN_0_2
+GInetAddress           *spacetest_namespace_get_lan_address    (SpacetestNamespace      *self,
+                                                                GSocketFamily            family);
 
 G_END_DECLS

@@ -2,6 +2,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* spacetest-test.c: the GTest layer */
 
+#include "spacetest-lan-private.h"
 #include "spacetest-namespace-private.h"
 
 #include <dirent.h>
@@ -444,7 +445,9 @@ snapshot_fds (Snapshot *snap)
       FdEntry fd = { .target = NO_TARGET, };
 
       fd.fd = atoi (name);
-      if (fd.fd == dir.fd || !identify_fd (fd.fd, &fd))
+      /* the test LAN's own, kept for the life of the process */
+      if (fd.fd == dir.fd || _spacetest_lan_owns_fd (fd.fd) ||
+          !identify_fd (fd.fd, &fd))
         continue;
 
       if ((fd.mode & S_IFMT) == 0)

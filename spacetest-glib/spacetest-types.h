@@ -66,6 +66,10 @@ typedef enum /*< flags >*/
  * @SPACETEST_TRANSIENT_MOUNT_SYSFS: a new mount namespace gets a fresh
  *   read-only sysfs on `/sys`, showing the network devices of the network
  *   namespace it is mounted from
+ * @SPACETEST_TRANSIENT_ETHERNET: a new network namespace joins the
+ *   process's test LAN: `lo` up, and an Ethernet link `eth0` with an
+ *   address of each family and default routes (see
+ *   spacetest_namespace_get_lan_address()). Since: 0.2
  *
  * Extra set-up for newly created namespaces.
  *
@@ -75,7 +79,8 @@ typedef enum /*< flags >*/
 {
   SPACETEST_TRANSIENT_NONE = 0,
   SPACETEST_TRANSIENT_LOOPBACK_UP = 1 << 0,
-  SPACETEST_TRANSIENT_MOUNT_SYSFS = 1 << 1
+  SPACETEST_TRANSIENT_MOUNT_SYSFS = 1 << 1,
+  SPACETEST_TRANSIENT_ETHERNET = 1 << 2
 } SpacetestTransientFlags;
 
 /**

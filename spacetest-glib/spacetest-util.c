@@ -257,7 +257,8 @@ _spacetest_check_transient_flags (SpacetestTransientFlags   flags,
                                   GError                  **error)
 {
   const guint known = SPACETEST_TRANSIENT_LOOPBACK_UP |
-                      SPACETEST_TRANSIENT_MOUNT_SYSFS;
+                      SPACETEST_TRANSIENT_MOUNT_SYSFS |
+                      SPACETEST_TRANSIENT_ETHERNET;
 
   if ((flags & ~known) == 0)
     return TRUE;

@@ -24,6 +24,7 @@
  */
 
 #include "test-util.h"
+#include "spacetest-lan-private.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -49,6 +50,7 @@
 
 #define LO    SPACETEST_TRANSIENT_LOOPBACK_UP
 #define SYSFS SPACETEST_TRANSIENT_MOUNT_SYSFS
+#define ETH   SPACETEST_TRANSIENT_ETHERNET
 
 /* The request timeout of the spacers the service faults act on: short, so
  * that a stopped service costs little; and of the others: long enough
@@ -279,7 +281,9 @@ fd_table_new (void)
       if (entry->d_name[0] == '.')
         continue;
       e.fd = atoi (entry->d_name);
-      if (e.fd == dirfd (dir))
+      /* the test LAN's own, kept for the life of the process once a
+       * call made it (as spacetest_test_check_leaks() knows too) */
+      if (e.fd == dirfd (dir) || _spacetest_lan_owns_fd (e.fd))
         continue;
 
       link = g_strdup_printf ("/proc/self/fd/%d", e.fd);
@@ -667,7 +671,20 @@ typedef struct
   GHashTable *children;
   GHashTable *spacers;
   TuThreadState thread;
+  guint lan_fds;
 } World;
+
+/* How many descriptors the test LAN keeps now (none before its first
+ * use, three after). */
+static guint
+count_lan_fds (void)
+{
+  guint n = 0;
+
+  for (int fd = 0; fd < 4096; fd++)
+    n += _spacetest_lan_owns_fd (fd) && fcntl (fd, F_GETFD) >= 0;
+  return n;
+}
 
 static void
 world_get (World *world)
@@ -676,7 +693,18 @@ world_get (World *world)
   world->children = children_new ();
   world->spacers = spacers_new ();
   tu_thread_state_get (&world->thread);
+  world->lan_fds = count_lan_fds ();
 }
+
+/* The thread as it was, but for the test LAN a call may have made on
+ * its way to a failure: the LAN keeps it for the life of the process. */
+#define assert_thread_unchanged(world) \
+  G_STMT_START { \
+    guint lan_fds_now_ = count_lan_fds (); \
+    (world)->thread.n_fds += lan_fds_now_ - (world)->lan_fds; \
+    (world)->lan_fds = lan_fds_now_; \
+    tu_assert_thread_state_unchanged (&(world)->thread); \
+  } G_STMT_END
 
 static void
 world_clear (World *world)
@@ -710,7 +738,7 @@ world_forget (World  *world,
 #define assert_world_unchanged(world) \
   G_STMT_START { \
     assert_fds_same ((world)->fds); \
-    tu_assert_thread_state_unchanged (&(world)->thread); \
+    assert_thread_unchanged (world); \
     assert_children ((world)->children); \
     assert_spacers ((world)->spacers); \
   } G_STMT_END
@@ -1402,7 +1430,7 @@ verify_transient (Call *call)
       g_assert_true (spacetest_namespace_execute (ns, record_lo, &up,
                                                   &error));
       g_assert_no_error (error);
-      g_assert_cmpint (up, ==, (call->spec->flags & LO) != 0);
+      g_assert_cmpint (up, ==, (call->spec->flags & (LO | ETH)) != 0);
     }
 }
 
@@ -1503,7 +1531,7 @@ verify_entered_new (Call *call)
         }
     }
 
-  if ((types & NET) && (call->spec->flags & LO))
+  if ((types & NET) && (call->spec->flags & (LO | ETH)))
     g_assert_true (tu_lo_is_up ());
   else if (types & NET)
     g_assert_false (tu_lo_is_up ());
@@ -1681,6 +1709,7 @@ static const CallSpec call_specs[] = {
   NEW_TRANSIENT ("mnt-sysfs", MNT, SYSFS),
   NEW_TRANSIENT ("net", NET, 0),
   NEW_TRANSIENT ("net-lo", NET, LO),
+  NEW_TRANSIENT ("net-ethernet", NET, ETH),
   NEW_TRANSIENT ("time", TIME, 0),
   NEW_TRANSIENT ("uts", UTS, 0),
 #undef NEW_TRANSIENT
@@ -1719,6 +1748,7 @@ static const CallSpec call_specs[] = {
   ENTER_TRANSIENT ("mnt-sysfs", MNT, SYSFS),
   ENTER_TRANSIENT ("net", NET, 0),
   ENTER_TRANSIENT ("net-lo", NET, LO),
+  ENTER_TRANSIENT ("net-ethernet", NET, ETH),
   ENTER_TRANSIENT ("uts", UTS, 0),
   ENTER_TRANSIENT ("net-uts", NET | UTS, LO),
   ENTER_TRANSIENT ("mnt-net-sysfs-lo", MNT | NET, SYSFS | LO),
@@ -1857,7 +1887,7 @@ sweep_step (const CallSpec   *spec,
     {
       /* and a failure made nothing. */
       assert_fds_same (world.fds);
-      tu_assert_thread_state_unchanged (&world.thread);
+      assert_thread_unchanged (&world);
       g_assert_false (call.ran);
       g_assert_null (call.object);
       g_assert_null (call.array);
