@@ -4,10 +4,9 @@
 network namespaces, with an address on each end and TCP across."""
 
 import gc
-import threading
 
 import testutil  # first: it sets up unprivileged mode
-from testutil import NamespaceType, thread_ns_inodes
+from testutil import NamespaceType, tcp_round_trip, thread_ns_inodes
 import taprunner
 
 from gi.repository import GLib, GObject, Gio, Spacetest
@@ -31,58 +30,6 @@ def link_exists(netns, name):
         if e.matches(Spacetest.error_quark(), Error.NOT_FOUND):
             return False
         raise
-
-
-def tcp_round_trip(client_ns, server_ns, address):
-    """Serves one TCP connection on @address in @server_ns, on a thread
-    inside it, and connects to it from @client_ns: returns what each side
-    received."""
-    listener = Gio.SocketListener()
-    results = {}
-
-    def listen():
-        # The listening socket is made here, inside server_ns, and stays
-        # there whichever thread uses it.
-        bound = listener.add_address(
-            Gio.InetSocketAddress.new_from_string(address, 0),
-            Gio.SocketType.STREAM, Gio.SocketProtocol.TCP, None)
-        results['port'] = bound[1].get_port()
-
-    server_ns.execute(listen)
-
-    def serve():
-        try:
-            connection, _ = listener.accept(None)
-            results['server'] = connection.get_input_stream().read_bytes(
-                4, None).get_data()
-            connection.get_output_stream().write_all(b'pong', None)
-            connection.close(None)
-        except GLib.Error as e:
-            results['server error'] = e.message
-
-    def serve_inside():
-        server_ns.execute(serve)
-
-    thread = threading.Thread(target=serve_inside)
-    thread.start()
-    try:
-        def connect():
-            client = Gio.SocketClient()
-            client.set_timeout(10)
-            connection = client.connect(
-                Gio.InetSocketAddress.new_from_string(address,
-                                                      results['port']),
-                None)
-            connection.get_output_stream().write_all(b'ping', None)
-            results['client'] = connection.get_input_stream().read_bytes(
-                4, None).get_data()
-            connection.close(None)
-
-        client_ns.execute(connect)
-    finally:
-        listener.close()
-        thread.join(20)
-    return results
 
 
 class LinkTests(testutil.TestCase):
