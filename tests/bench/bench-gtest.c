@@ -49,13 +49,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #define TIME_LINE "# bench-gtest g_test_run "
@@ -70,21 +67,14 @@ spacetest_case (void)
 static void
 raw_case (void)
 {
-  struct ifreq ifr = { 0, };
-  int orig, sock;
+  int orig;
 
   orig = open ("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
   if (orig < 0 || unshare (CLONE_NEWNET) != 0)
     g_error ("new network namespace: %s", g_strerror (errno));
 
-  sock = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  strcpy (ifr.ifr_name, "lo");
-  if (sock < 0 || ioctl (sock, SIOCGIFFLAGS, &ifr) != 0)
-    g_error ("flags of lo: %s", g_strerror (errno));
-  ifr.ifr_flags |= IFF_UP;
-  if (ioctl (sock, SIOCSIFFLAGS, &ifr) != 0)
+  if (bench_loopback_up () != 0)
     g_error ("lo up: %s", g_strerror (errno));
-  close (sock);
 
   if (setns (orig, CLONE_NEWNET) != 0)
     g_error ("back to the original network namespace: %s",

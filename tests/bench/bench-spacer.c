@@ -49,12 +49,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -105,7 +103,6 @@ rooms_round (gpointer data)
 static int
 raw_netns_child (int sock)
 {
-  struct ifreq ifr;
   union {
     struct cmsghdr align;
     char buf[CMSG_SPACE (sizeof (int))];
@@ -114,19 +111,13 @@ raw_netns_child (int sock)
   struct iovec iov = { &byte, 1 };
   struct msghdr msg = { 0, };
   struct cmsghdr *cmsg;
-  int s, ns;
+  int ns;
 
   if (unshare (CLONE_NEWNET) != 0)
     return 1;
 
-  s = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  memset (&ifr, 0, sizeof ifr);
-  strcpy (ifr.ifr_name, "lo");
-  if (s < 0 || ioctl (s, SIOCGIFFLAGS, &ifr) != 0)
+  if (bench_loopback_up () != 0)
     return 2;
-  ifr.ifr_flags |= IFF_UP;
-  if (ioctl (s, SIOCSIFFLAGS, &ifr) != 0)
-    return 3;
 
   ns = open ("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
   if (ns < 0)

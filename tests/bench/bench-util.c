@@ -4,8 +4,13 @@
 
 #include "bench-util.h"
 
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 static int
 compare_doubles (const void *a,
@@ -29,6 +34,23 @@ bench_median (double *values,
   return (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
+/* One round of @variant; returns its time in microseconds. */
+static double
+run_round (BenchVariant *variant)
+{
+  gint64 start;
+  double time;
+
+  if (variant->before != NULL)
+    variant->before (variant->data);
+  start = g_get_monotonic_time ();
+  variant->round (variant->data);
+  time = (double) (g_get_monotonic_time () - start);
+  if (variant->after != NULL)
+    variant->after (variant->data);
+  return time;
+}
+
 void
 bench_interleave (BenchVariant *variants,
                   guint         n_variants,
@@ -37,16 +59,14 @@ bench_interleave (BenchVariant *variants,
   g_autofree double *times = g_new (double, (gsize) n_variants * n);
 
   for (guint v = 0; v < n_variants; v++)
-    variants[v].round (variants[v].data);   /* warm up */
+    run_round (&variants[v]);   /* warm up */
 
   for (guint i = 0; i < n; i++)
     for (guint k = 0; k < n_variants; k++)
       {
         guint v = (i + k) % n_variants;
-        gint64 start = g_get_monotonic_time ();
 
-        variants[v].round (variants[v].data);
-        times[(gsize) v * n + i] = (double) (g_get_monotonic_time () - start);
+        times[(gsize) v * n + i] = run_round (&variants[v]);
       }
 
   for (guint v = 0; v < n_variants; v++)
@@ -67,4 +87,25 @@ bench_print_ratio (const char *name,
                    double      denominator)
 {
   printf ("ratio %s %.2f\n", name, numerator / denominator);
+}
+
+int
+bench_loopback_up (void)
+{
+  struct ifreq ifr;
+  int sock, ret = -1;
+
+  sock = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (sock < 0)
+    return -1;
+
+  memset (&ifr, 0, sizeof ifr);
+  strcpy (ifr.ifr_name, "lo");
+  if (ioctl (sock, SIOCGIFFLAGS, &ifr) == 0)
+    {
+      ifr.ifr_flags |= IFF_UP;
+      ret = ioctl (sock, SIOCSIFFLAGS, &ifr);
+    }
+  close (sock);
+  return ret;
 }

@@ -15,6 +15,8 @@ typedef struct
   BenchRound round;
   gpointer data;
   double median;          /* out: microseconds */
+  BenchRound before;      /* optional: runs before each round, untimed */
+  BenchRound after;       /* optional: runs after each round, untimed */
 } BenchVariant;
 
 /* Warms up every variant once, then runs @n rounds in which each variant
@@ -24,6 +26,11 @@ typedef struct
 void bench_interleave (BenchVariant *variants,
                        guint         n_variants,
                        guint         n);
+
+/* Sets `lo` up in the calling thread's network namespace (SIOCGIFFLAGS,
+ * SIOCSIFFLAGS). Async-signal-safe, for forked children too. Returns 0,
+ * or -1 with errno set. */
+int bench_loopback_up (void);
 
 /* The median of @n values; sorts them. */
 double bench_median (double *values,
