@@ -57,17 +57,32 @@ bench_interleave (BenchVariant *variants,
                   guint         n)
 {
   g_autofree double *times = g_new (double, (gsize) n_variants * n);
+  g_autofree guint *order = NULL;
 
   for (guint v = 0; v < n_variants; v++)
     run_round (&variants[v]);   /* warm up */
 
-  for (guint i = 0; i < n; i++)
-    for (guint k = 0; k < n_variants; k++)
-      {
-        guint v = (i + k) % n_variants;
+  /* A new order every round: with a fixed rotation, each variant would
+   * always follow the same other one and pay for what that one left to
+   * the kernel (a namespace to tear down, say). */
+  order = g_new (guint, n_variants);
+  for (guint v = 0; v < n_variants; v++)
+    order[v] = v;
 
-        times[(gsize) v * n + i] = run_round (&variants[v]);
-      }
+  for (guint i = 0; i < n; i++)
+    {
+      for (guint k = n_variants - 1; k > 0; k--)
+        {
+          guint j = g_random_int_range (0, k + 1);
+          guint tmp = order[k];
+
+          order[k] = order[j];
+          order[j] = tmp;
+        }
+
+      for (guint k = 0; k < n_variants; k++)
+        times[(gsize) order[k] * n + i] = run_round (&variants[order[k]]);
+    }
 
   for (guint v = 0; v < n_variants; v++)
     variants[v].median = bench_median (times + (gsize) v * n, n);

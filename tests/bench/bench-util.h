@@ -20,9 +20,10 @@ typedef struct
 } BenchVariant;
 
 /* Warms up every variant once, then runs @n rounds in which each variant
- * runs once, starting with a different one each round, so that a slow
- * phase of the machine (a namespace clean-up backlog, another process)
- * costs every variant alike. Sets each variant's median. */
+ * runs once, in a new random order each round, so that a slow phase of
+ * the machine (a namespace clean-up backlog, another process) and what
+ * one variant leaves to the kernel cost every variant alike. Sets each
+ * variant's median. */
 void bench_interleave (BenchVariant *variants,
                        guint         n_variants,
                        guint         n);
