@@ -61,6 +61,9 @@ gboolean    _spacetest_mount_tmpfs          (const char              *path,
  * first moves a thread; _spacetest_set_base_mntns() records it anew
  * (after unprivileged mode moved the process). */
 void        _spacetest_note_base_mntns      (void);
+
+/* Whether the calling thread has @cap (a CAP_* number) in effect. */
+gboolean    _spacetest_has_capability       (int                      cap);
 void        _spacetest_set_base_mntns       (void);
 
 /* Threads that start in a known state. _spacetest_thread_start() starts a

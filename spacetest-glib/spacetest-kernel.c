@@ -20,6 +20,7 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <linux/nsfs.h>
 
 /* The thread id, cached per thread: guards ask for it on every switch.
@@ -273,6 +274,18 @@ _spacetest_set_base_mntns (void)
 {
   _spacetest_note_base_mntns ();
   record_base_mntns ();
+}
+
+gboolean
+_spacetest_has_capability (int cap)
+{
+  struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
+  struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3] = { { 0, } };
+
+  if (syscall (SYS_capget, &header, caps) != 0)
+    return FALSE;
+
+  return (caps[cap / 32].effective & (1u << (cap % 32))) != 0;
 }
 
 /* ---- setting up new namespaces --------------------------------------- */

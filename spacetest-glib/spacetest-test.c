@@ -10,10 +10,13 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/capability.h>
 
 /**
  * SECTION:spacetest-test
@@ -52,20 +55,194 @@
  * skip messages of spacetest_test_require(). */
 static char *userns_failure;
 
+/* ---- GLib's lazy singletons ------------------------------------------ */
+
+typedef struct
+{
+  GDBusConnection *connection;
+  gboolean done;
+} NewConnection;
+
+static void
+connection_made (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  NewConnection *made = user_data;
+
+  made->connection = g_dbus_connection_new_finish (result, NULL);
+  made->done = TRUE;
+}
+
+/* GDBus runs every connection on one worker thread of its own, made with
+ * the first connection and kept for the life of the process: a
+ * peer-to-peer connection over a socket pair makes it, without a bus.
+ * The pair is kept open too: closing it would let the worker thread
+ * close descriptors a moment later, inside whichever test runs then. */
+static GDBusConnection *warm_up_connections[2];
+
+static void
+warm_up_gdbus (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autofree char *guid = g_dbus_generate_guid ();
+  NewConnection ends[2] = { { NULL, FALSE }, { NULL, FALSE } };
+  g_autoptr(GSocketConnection) server = NULL;
+  g_autoptr(GSocketConnection) client = NULL;
+  g_autoptr(GSocket) server_socket = NULL;
+  g_autoptr(GSocket) client_socket = NULL;
+  gint64 deadline;
+  int fds[2];
+
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+    return;
+  server_socket = g_socket_new_from_fd (fds[0], NULL);
+  if (server_socket == NULL)
+    close (fds[0]);
+  client_socket = g_socket_new_from_fd (fds[1], NULL);
+  if (client_socket == NULL)
+    close (fds[1]);
+  if (server_socket == NULL || client_socket == NULL)
+    return;
+  server = g_socket_connection_factory_create_connection (server_socket);
+  client = g_socket_connection_factory_create_connection (client_socket);
+
+  g_main_context_push_thread_default (context);
+  g_dbus_connection_new (G_IO_STREAM (server), guid,
+                         G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_SERVER |
+                         G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_ALLOW_ANONYMOUS,
+                         NULL, NULL, connection_made, &ends[0]);
+  g_dbus_connection_new (G_IO_STREAM (client), NULL,
+                         G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT,
+                         NULL, NULL, connection_made, &ends[1]);
+
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while ((!ends[0].done || !ends[1].done) &&
+         g_get_monotonic_time () < deadline)
+    g_main_context_iteration (context, TRUE);
+  g_main_context_pop_thread_default (context);
+
+  for (int i = 0; i < 2; i++)
+    warm_up_connections[i] = ends[i].connection;
+}
+
+/* What GLib makes on first use and keeps for the life of the process:
+ * the global default main context, its own worker thread ("gmain", made
+ * by the network monitor) and GDBus's, the default proxy resolver,
+ * resolver and network monitor. Made inside a test, they would be
+ * reported as its leaks, and their threads would stay in its
+ * namespaces: they are made here, in the process's own, once. */
+static void
+warm_up_glib (void)
+{
+  static gsize warmed_up = 0;
+
+  if (g_once_init_enter (&warmed_up))
+    {
+      g_autoptr(GResolver) resolver = NULL;
+
+      g_main_context_default ();
+      g_proxy_resolver_get_default ();
+      resolver = g_resolver_get_default ();
+      g_network_monitor_get_default ();
+      warm_up_gdbus ();
+      g_once_init_leave (&warmed_up, 1);
+    }
+}
+
+/* ---- HOME in unprivileged mode --------------------------------------- */
+
+static char *private_home_root;
+
+static gboolean
+is_usable_dir (const char *path)
+{
+  struct stat st;
+
+  return path != NULL && g_path_is_absolute (path) &&
+         stat (path, &st) == 0 && S_ISDIR (st.st_mode) &&
+         access (path, W_OK | X_OK) == 0;
+}
+
+static void
+remove_private_home (void)
+{
+  if (private_home_root == NULL)
+    return;
+  umount2 (private_home_root, MNT_DETACH);
+  rmdir (private_home_root);
+  g_clear_pointer (&private_home_root, g_free);
+}
+
+/* In unprivileged mode the process's HOME may belong to a user that the
+ * user namespace does not map (or not exist at all): GLib and dconf then
+ * warn, which fails GTest programs. The test process gets a HOME and XDG
+ * directories of its own instead, on a tmpfs mounted (in its own mount
+ * namespace) over a directory it makes in the temporary directory and
+ * removes on exit: nothing it writes reaches the host's file systems. */
+static void
+make_private_home (void)
+{
+  static const struct {
+    const char *variable;
+    const char *name;
+    int mode;
+  } dirs[] = {
+    { "HOME", "home", 0755 },
+    { "XDG_CONFIG_HOME", "config", 0700 },
+    { "XDG_DATA_HOME", "data", 0700 },
+    { "XDG_CACHE_HOME", "cache", 0700 },
+    { "XDG_STATE_HOME", "state", 0700 },
+    { "XDG_RUNTIME_DIR", "runtime", 0700 },
+  };
+  g_autofree char *root = NULL;
+
+  if (is_usable_dir (g_getenv ("HOME")))
+    return;
+
+  root = g_dir_make_tmp ("spacetest-home-XXXXXX", NULL);
+  if (root == NULL)
+    return;
+  if (mount ("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") != 0)
+    {
+      rmdir (root);
+      return;
+    }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (dirs); i++)
+    {
+      g_autofree char *path = g_build_filename (root, dirs[i].name, NULL);
+
+      if (mkdir (path, dirs[i].mode) == 0)
+        g_setenv (dirs[i].variable, path, TRUE);
+    }
+
+  private_home_root = g_steal_pointer (&root);
+  atexit (remove_private_home);
+}
+
 void
 _spacetest_test_init_post (void)
 {
   const char *env = g_getenv ("SPACETEST_USERNS");
   g_autoptr(GError) error = NULL;
+  gboolean unprivileged = !_spacetest_has_capability (CAP_SYS_ADMIN);
 
-  if (g_strcmp0 (env, "0") == 0)
-    return;
-
-  if (!spacetest_init_user_namespace (&error))
+  if (g_strcmp0 (env, "0") != 0)
     {
-      g_free (userns_failure);
-      userns_failure = g_strdup (error->message);
+      if (!spacetest_init_user_namespace (&error))
+        {
+          g_free (userns_failure);
+          userns_failure = g_strdup (error->message);
+        }
+      else if (unprivileged)
+        make_private_home ();
     }
+
+  /* Not in a g_test_trap_subprocess() child, which may have to stay
+   * single-threaded for a while: its first leak check does it. */
+  if (!g_test_subprocess ())
+    warm_up_glib ();
 }
 
 /* Makes @text (modified in place, and returned) a single line: GTest
@@ -621,7 +798,22 @@ describe_fd (int fd)
 
   g_snprintf (path, sizeof path, "/proc/self/fd/%d", fd);
   target = g_file_read_link (path, NULL);
-  return target != NULL ? target : g_strdup ("?");
+  if (target == NULL)
+    return g_strdup ("?");
+
+  /* what GLib singletons made on first use hold: say how to make them
+   * before the tests */
+  if (strcmp (target, "anon_inode:[eventfd]") == 0)
+    {
+      char *hinted =
+        g_strdup_printf (_("%s (a main context's wakeup: if a GLib object "
+                           "made on first use holds it, make that object "
+                           "before g_test_run ())"), target);
+
+      g_free (target);
+      return hinted;
+    }
+  return target;
 }
 
 static char *
@@ -784,6 +976,7 @@ _spacetest_test_check_leaks (const char *file,
   check->line = line;
   check->func = g_strdup (func);
   check->tid = _spacetest_gettid ();
+  warm_up_glib ();
   snapshot_take (&check->before, TRUE);
 
   g_test_queue_destroy (leak_check_run, check);

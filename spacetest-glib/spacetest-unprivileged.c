@@ -12,18 +12,6 @@
 #include <unistd.h>
 #include <linux/capability.h>
 
-static gboolean
-has_capability (int cap)
-{
-  struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
-  struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3] = { { 0, } };
-
-  if (syscall (SYS_capget, &header, caps) != 0)
-    return FALSE;
-
-  return (caps[cap / 32].effective & (1u << (cap % 32))) != 0;
-}
-
 static guint
 count_threads (void)
 {
@@ -71,7 +59,7 @@ spacetest_init_user_namespace (GError **error)
 
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (has_capability (CAP_SYS_ADMIN))
+  if (_spacetest_has_capability (CAP_SYS_ADMIN))
     return TRUE;
 
   /* A thread that was just joined can stay listed (and counted by the
@@ -94,7 +82,7 @@ spacetest_init_user_namespace (GError **error)
   /* The kernel lets a process map uid 0 of its own user namespace into a
    * new one only if it had CAP_SETFCAP (Linux 5.12): a root process that
    * dropped its capabilities cannot use unprivileged mode. */
-  if (uid == 0 && !has_capability (CAP_SETFCAP))
+  if (uid == 0 && !_spacetest_has_capability (CAP_SETFCAP))
     {
       g_set_error_literal (error, SPACETEST_ERROR,
                            SPACETEST_ERROR_PERMISSION_DENIED,

@@ -629,11 +629,12 @@ test_init_user_namespace (void)
   g_test_trap_assert_stdout ("*init-user-namespace: checked*");
 }
 
-/* User namespaces refused, as a container's seccomp profile does. */
+/* User namespaces refused, as a container's seccomp profile does: the
+ * error, and the thread where it was. */
 static void
-test_init_user_namespace_refused (void)
+test_init_user_namespace_refused_error (void)
 {
-  if (tu_test_subprocess ())
+  if (g_test_subprocess ())
     {
       g_autoptr(GError) error = NULL;
       TuThreadState before;
@@ -646,12 +647,29 @@ test_init_user_namespace_refused (void)
       g_assert_error (error, SPACETEST_ERROR,
                       SPACETEST_ERROR_PERMISSION_DENIED);
       g_assert_nonnull (strstr (error->message, g_strerror (EPERM)));
-      g_assert_nonnull (strstr (error->message, "user namespace for unprivileged tests"));
+      g_assert_nonnull (strstr (error->message,
+                                "user namespace for unprivileged tests"));
       tu_assert_thread_state_unchanged (&before);
+      g_print ("init-user-namespace-refused-error: checked\n");
+      return;
+    }
 
-      /* What spacetest_test_init() does with that: tests that need
-       * namespaces skip, saying why (or fail, with SPACETEST_REQUIRE=1). */
-      _spacetest_test_init_post ();
+  spacetest_test_check_leaks ();
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*init-user-namespace-refused-error: checked*");
+}
+
+#define REFUSED_PATH "/spacetest/enter/init-user-namespace/refused"
+
+/* What spacetest_test_init() does when user namespaces are refused: the
+ * child's main() refuses them before it (see main()), and tests that need
+ * namespaces skip, saying why (or fail, with SPACETEST_REQUIRE=1). */
+static void
+test_init_user_namespace_refused (void)
+{
+  if (tu_test_subprocess ())
+    {
       g_assert_false (spacetest_test_require (NET));
       g_print ("init-user-namespace-refused: checked\n");
       return;
@@ -832,6 +850,14 @@ test_emfile (void)
 int
 main (int argc, char **argv)
 {
+  /* the refused case's child: no user namespaces from the start, as in a
+   * container, and no privileges */
+  if (tu_is_self_run_of (REFUSED_PATH))
+    {
+      tu_drop_capabilities_except (CAP_SETFCAP);
+      tu_forbid_unshare ();
+    }
+
   spacetest_test_init (&argc, &argv, NULL);
 
   for (gsize i = 0; i < G_N_ELEMENTS (in_process_types); i++)
@@ -860,8 +886,9 @@ main (int argc, char **argv)
                    test_init_user_namespace_privileged);
   g_test_add_func ("/spacetest/enter/init-user-namespace/unprivileged",
                    test_init_user_namespace);
-  g_test_add_func ("/spacetest/enter/init-user-namespace/refused",
-                   test_init_user_namespace_refused);
+  g_test_add_func (REFUSED_PATH, test_init_user_namespace_refused);
+  g_test_add_func ("/spacetest/enter/init-user-namespace/refused-error",
+                   test_init_user_namespace_refused_error);
   g_test_add_func ("/spacetest/enter/init-user-namespace/uid0",
                    test_init_user_namespace_uid0);
   g_test_add_func ("/spacetest/enter/init-user-namespace/threads",

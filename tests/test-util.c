@@ -756,6 +756,12 @@ tu_test_subprocess (void)
          g_strcmp0 (g_getenv (SELF_RUN_ENV), g_test_get_path ()) == 0;
 }
 
+gboolean
+tu_is_self_run_of (const char *test_path)
+{
+  return g_strcmp0 (g_getenv (SELF_RUN_ENV), test_path) == 0;
+}
+
 char
 tu_process_state (pid_t  pid,
                   pid_t *ppid)

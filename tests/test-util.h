@@ -216,6 +216,11 @@ int      tu_self_run_exit_code  (const TuSelfRun      *run);
  * (g_test_subprocess()) or one tu_self_run() started. */
 gboolean tu_test_subprocess     (void);
 
+/* Whether this process is a tu_self_run() child running @test_path; for
+ * main(), before spacetest_test_init(), when the child must be prepared
+ * before it. */
+gboolean tu_is_self_run_of      (const char *test_path);
+
 /* ---- other processes --------------------------------------------------- */
 
 /* The state letter of a process (from /proc/PID/stat), and its parent in

@@ -14,8 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -947,6 +949,243 @@ test_init_userns (void)
     }
 }
 
+/* ---- GLib's lazy singletons -------------------------------------------- */
+
+/* The netns inode of every thread of the process but the caller. */
+static GHashTable *
+other_threads_netns (void)
+{
+  GHashTable *result = g_hash_table_new (NULL, NULL);
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_strdup_printf ("/proc/self/task/%s/ns/net",
+                                               name);
+      struct stat st;
+
+      if (atoi (name) != tu_gettid () && stat (path, &st) == 0)
+        g_hash_table_insert (result, GINT_TO_POINTER (atoi (name)),
+                             GSIZE_TO_POINTER ((gsize) st.st_ino));
+    }
+  return result;
+}
+
+typedef struct
+{
+  GDBusConnection *connection;
+  gboolean done;
+} Made;
+
+static void
+made_connection (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Made *made = user_data;
+
+  made->connection = g_dbus_connection_new_finish (result, NULL);
+  made->done = TRUE;
+}
+
+/* The first test of a program: what GLib would make on first use inside
+ * it is there already (spacetest_test_init() made it), so the leak check
+ * passes, and GLib's threads are in the process's own namespaces. */
+static void
+test_warm_up (void)
+{
+  if (tu_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+      g_autoptr(GSocketClient) client = g_socket_client_new ();
+      g_autoptr(GSocketConnection) connection = NULL;
+      g_autoptr(GMainContext) context = g_main_context_new ();
+      g_autoptr(GHashTable) threads = NULL;
+      g_autofree char *guid = g_dbus_generate_guid ();
+      Made ends[2] = { { NULL, FALSE }, { NULL, FALSE } };
+      GSocketConnection *streams[2] = { NULL, NULL };
+      GHashTableIter iter;
+      gpointer tid, ino;
+      guint16 port;
+      int fds[2];
+
+      spacetest_test_check_leaks ();
+      spacetest_test_enter_transient (NET);
+
+      /* a GSocketClient connect */
+      port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+      g_assert_no_error (error);
+      connection = g_socket_client_connect_to_host (client, "127.0.0.1",
+                                                    port, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_true (g_io_stream_close (G_IO_STREAM (connection), NULL,
+                                        &error));
+      g_socket_listener_close (listener);
+
+      /* the network monitor, the resolver and the proxy resolver */
+      g_assert_nonnull (g_network_monitor_get_default ());
+      g_object_unref (g_resolver_get_default ());
+      g_assert_nonnull (g_proxy_resolver_get_default ());
+
+      /* GDBus: a private peer-to-peer connection, closed again */
+      g_assert_no_errno (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+                                     fds));
+      g_main_context_push_thread_default (context);
+      for (int i = 0; i < 2; i++)
+        {
+          g_autoptr(GSocket) socket = g_socket_new_from_fd (fds[i], &error);
+
+          g_assert_no_error (error);
+          streams[i] = g_socket_connection_factory_create_connection (socket);
+          g_dbus_connection_new (G_IO_STREAM (streams[i]),
+                                 i == 0 ? guid : NULL,
+                                 i == 0
+                                   ? G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_SERVER |
+                                     G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_ALLOW_ANONYMOUS
+                                   : G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT,
+                                 NULL, NULL, made_connection, &ends[i]);
+        }
+      while (!ends[0].done || !ends[1].done)
+        g_main_context_iteration (context, TRUE);
+      g_main_context_pop_thread_default (context);
+      g_assert_nonnull (ends[0].connection);
+      g_assert_nonnull (ends[1].connection);
+
+      /* GLib's threads (its worker, GDBus's) stayed where they were made:
+       * in the process's network namespace, not this test's */
+      threads = other_threads_netns ();
+      g_assert_cmpuint (g_hash_table_size (threads), >=, 2);
+      g_hash_table_iter_init (&iter, threads);
+      while (g_hash_table_iter_next (&iter, &tid, &ino))
+        g_assert_cmpuint (GPOINTER_TO_SIZE (ino), !=,
+                          tu_thread_ns_inode (NET));
+
+      /* closing one end closes the other: that one may say so */
+      g_assert_true (g_dbus_connection_close_sync (ends[0].connection, NULL,
+                                                   &error));
+      g_assert_no_error (error);
+      if (!g_dbus_connection_close_sync (ends[1].connection, NULL, &error))
+        g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
+      /* and the sockets are closed now, not when GDBus's thread gets
+       * round to it */
+      for (int i = 0; i < 2; i++)
+        {
+          g_clear_object (&ends[i].connection);
+          g_io_stream_close (G_IO_STREAM (streams[i]), NULL, NULL);
+          g_clear_object (&streams[i]);
+        }
+      g_print ("warm-up: checked\n");
+      return;
+    }
+
+  {
+    g_auto(TuSelfRun) run = { 0, };
+
+    spacetest_test_check_leaks ();
+    if (!spacetest_test_require (NET))
+      return;
+
+    /* the first and only test of a new run of this program */
+    tu_self_run (&run, NULL, NULL);
+    g_assert_nonnull (strstr (run.out, "warm-up: checked"));
+    g_assert_null (strstr (run.out, "leak check"));
+    g_assert_true (g_spawn_check_wait_status (run.wait_status, NULL));
+  }
+}
+
+/* An eventfd left behind is reported with a word on where it may come
+ * from. */
+static void
+test_leaks_eventfd (void)
+{
+  if (g_test_subprocess ())
+    {
+      spacetest_test_check_leaks ();
+      g_assert_cmpint (eventfd (0, EFD_CLOEXEC), >=, 0);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stderr ("*leak check*anon_inode:[eventfd] (a main "
+                             "context's wakeup*before g_test_run ()*");
+}
+
+#define PRIVATE_HOME_PATH "/spacetest/testlayer/init/private-home"
+
+static const char * const home_variables[] = {
+  "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME",
+  "XDG_STATE_HOME", "XDG_RUNTIME_DIR",
+};
+
+/* Unprivileged mode with a HOME the user namespace cannot use: a private
+ * one, with XDG directories, on a tmpfs the host never sees. */
+static void
+test_private_home (void)
+{
+  static const char * const env[] = {
+    "HOME=/nonexistent-spacetest-home", NULL
+  };
+
+  if (tu_test_subprocess ())
+    {
+      g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash,
+                                                     g_str_equal);
+      const char *home;
+      struct stat st;
+
+      /* main() made this child root without privileges and gave it an
+       * unusable HOME before spacetest_test_init() (see there) */
+      for (gsize i = 0; i < G_N_ELEMENTS (home_variables); i++)
+        {
+          const char *dir = g_getenv (home_variables[i]);
+          g_autoptr(GDir) listing = NULL;
+          g_autofree char *file = NULL;
+
+          g_assert_nonnull (dir);
+          g_assert_false (g_hash_table_contains (seen, dir));
+          g_hash_table_add (seen, (gpointer) dir);
+          listing = g_dir_open (dir, 0, NULL);
+          g_assert_nonnull (listing);
+          g_assert_null (g_dir_read_name (listing));
+          file = g_build_filename (dir, "written", NULL);
+          g_assert_true (g_file_set_contents (file, "x", -1, NULL));
+        }
+      g_assert_no_errno (stat (g_getenv ("XDG_RUNTIME_DIR"), &st));
+      g_assert_cmpint (st.st_mode & 0777, ==, 0700);
+      home = g_getenv ("HOME");
+      g_assert_true (g_str_has_prefix (home, g_get_tmp_dir ()));
+      g_print ("private home: %s\n", home);
+      return;
+    }
+
+  spacetest_test_check_leaks ();
+  if (!spacetest_test_require (NET))
+    return;
+
+  {
+    g_auto(TuSelfRun) run = { 0, };
+    g_autofree char *home = NULL;
+    g_autofree char *root = NULL;
+    const char *out;
+
+    tu_self_run (&run, env, NULL);
+    g_assert_true (g_spawn_check_wait_status (run.wait_status, NULL));
+    out = strstr (run.out, "private home: ");
+    g_assert_nonnull (out);
+    out += strlen ("private home: ");
+    home = g_strndup (out, strcspn (out, "\n"));
+    root = g_path_get_dirname (home);
+
+    /* gone with the process: the directory it was mounted on too */
+    g_assert_true (g_str_has_prefix (root, g_get_tmp_dir ()));
+    g_assert_false (g_file_test (root, G_FILE_TEST_EXISTS));
+  }
+}
+
 /* child setup of a child that is root without capabilities, also after
  * execve() (async-signal-safe calls only) */
 static void
@@ -1088,6 +1327,16 @@ main (int    argc,
   initial_userns = tu_thread_ns_inode (USER);
   initially_privileged = has_cap_sys_admin ();
 
+  /* the private-home case's child: unprivileged (root without
+   * privileges, when run as root), no XDG directories given */
+  if (tu_is_self_run_of (PRIVATE_HOME_PATH))
+    {
+      if (initially_privileged)
+        tu_drop_capabilities_except (CAP_SETFCAP);
+      for (gsize i = 1; i < G_N_ELEMENTS (home_variables); i++)
+        g_unsetenv (home_variables[i]);
+    }
+
   spacetest_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/spacetest/testlayer/new-transient/net",
@@ -1131,6 +1380,10 @@ main (int    argc,
   g_test_add_func ("/spacetest/testlayer/check-leaks/closed", test_leaks_closed);
 
   g_test_add_func ("/spacetest/testlayer/init/userns", test_init_userns);
+  g_test_add_func ("/spacetest/testlayer/init/warm-up", test_warm_up);
+  g_test_add_func (PRIVATE_HOME_PATH, test_private_home);
+  g_test_add_func ("/spacetest/testlayer/check-leaks/eventfd",
+                   test_leaks_eventfd);
   g_test_add_func ("/spacetest/testlayer/init/userns-off", test_init_userns_off);
 
   return g_test_run ();
