@@ -30,14 +30,13 @@ except GLib.Error as e:
     print('skipped:', e.message)
     sys.exit(1 if os.environ.get('SPACETEST_REQUIRE') == '1' else 77)
 
-# 1. Enter a new network namespace; restore the thread in 'finally'.
-guard = Spacetest.enter_transient(NamespaceType.NET, LOOPBACK_UP)
-try:
+# 1. Enter a new network namespace; the guard restores the thread when
+#    the with-block ends, also on an exception.
+with Spacetest.enter_transient(NamespaceType.NET, LOOPBACK_UP) as guard:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
         server.bind(('127.0.0.1', 8080))  # free here, whatever the host has
         server.listen(1)
-finally:
-    guard.restore()
+assert guard.is_restored()
 print('bound 127.0.0.1:8080 in net:[%d]' %
       guard.get_namespace(NamespaceType.NET).get_inode())
 

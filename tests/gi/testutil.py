@@ -47,6 +47,20 @@ if os.environ.get('SPACETEST_USERNS') != '0':
         USERNS_FAILURE = e.message
 
 
+def require(types):
+    """Spacetest.require() (the override's) for the tests, unittest and
+    pytest alike: skips the calling test unless this process can create
+    transient namespaces of @types, or fails it with SPACETEST_REQUIRE=1;
+    the reason also tells why unprivileged mode failed, if it did."""
+    try:
+        Spacetest.require(types)
+    except (unittest.SkipTest, AssertionError) as e:
+        if USERNS_FAILURE is None:
+            raise
+        raise type(e)('%s (unprivileged mode failed: %s)' %
+                      (e, USERNS_FAILURE)) from None
+
+
 SIOCGIFFLAGS = 0x8913
 IFF_UP = 0x1
 
@@ -173,19 +187,7 @@ class TestCase(unittest.TestCase):
                              'threads leaked by the test')
 
     def require(self, types):
-        """Skips the test unless this process can create transient
-        namespaces of @types, or fails it with SPACETEST_REQUIRE=1 (the
-        Python form of spacetest_test_require())."""
-        try:
-            Spacetest.check_can_create(types)
-            return
-        except GLib.Error as e:
-            reason = e.message
-        if USERNS_FAILURE is not None:
-            reason += ' (unprivileged mode failed: %s)' % USERNS_FAILURE
-        if os.environ.get('SPACETEST_REQUIRE') == '1':
-            self.fail(reason)
-        self.skipTest(reason)
+        require(types)
 
     def assertSpacetestError(self, code, func, *args):
         """Asserts that func(*args) raises a GLib.Error in the
