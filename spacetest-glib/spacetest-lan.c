@@ -29,6 +29,7 @@
 #define LAN_V4_PREFIX 15
 #define LAN_V6_PREFIX 64
 #define LAN_MAX_HOSTS ((1u << (32 - LAN_V4_PREFIX)) - 2)
+#define LAN_READY_TIMEOUT_MS 10000
 
 typedef struct
 {
@@ -335,9 +336,13 @@ _spacetest_lan_join (SpacetestNamespace  *netns,
   /* Until the end, the links are transient: a failure deletes them. */
   eth0 = spacetest_link_new_veth (netns, "eth0", lan_hub, NULL, &peer,
                                   error);
+  /* Ready when this returns: both ends running, so that the first frame
+   * a test sends is not lost while the kernel finishes with them. */
   if (eth0 == NULL ||
       !spacetest_link_set_master (peer, lan_bridge, error) ||
-      !configure_eth0 (eth0, host, error))
+      !configure_eth0 (eth0, host, error) ||
+      !_spacetest_link_wait_running (peer, LAN_READY_TIMEOUT_MS, error) ||
+      !_spacetest_link_wait_running (eth0, LAN_READY_TIMEOUT_MS, error))
     return FALSE;
 
   _spacetest_link_set_transient (eth0, FALSE);

@@ -19,4 +19,11 @@ void        _spacetest_link_set_transient  (SpacetestLink *self,
  * link. */
 int         _spacetest_link_get_socket_fd  (SpacetestLink *self);
 
+/* Waits until the kernel reports the link running (IFF_RUNNING: up, with
+ * carrier, and the kernel's link events processed, so that frames pass),
+ * for at most @timeout_ms; TIMED_OUT after that. */
+gboolean    _spacetest_link_wait_running   (SpacetestLink  *self,
+                                            guint           timeout_ms,
+                                            GError        **error);
+
 G_END_DECLS

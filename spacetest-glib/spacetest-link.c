@@ -626,6 +626,50 @@ begin_call (SpacetestLink  *self,
   return what;
 }
 
+gboolean
+_spacetest_link_wait_running (SpacetestLink  *self,
+                              guint           timeout_ms,
+                              GError        **error)
+{
+  g_autofree char *what = NULL;
+  gint64 deadline = g_get_monotonic_time () +
+                    timeout_ms * G_TIME_SPAN_MILLISECOND;
+
+  what = begin_call (self, error, _("wait for link '%s' in %s to run"),
+                     self->name, self->where);
+  if (what == NULL)
+    return FALSE;
+
+  for (;;)
+    {
+      struct rtnl_link *found = NULL;
+      unsigned int flags;
+      int err, errsv;
+
+      request_begin (self);
+      err = get_link (self, self->index, NULL, &found);
+      errsv = request_end (self);
+      if (err < 0)
+        {
+          set_netlink_error (error, errsv, err, what);
+          return FALSE;
+        }
+      flags = rtnl_link_get_flags (found);
+      rtnl_link_put (found);
+
+      if ((flags & IFF_RUNNING) != 0)
+        return TRUE;
+      if (g_get_monotonic_time () >= deadline)
+        {
+          g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_TIMED_OUT,
+                       _("Cannot %s: not running after %u ms"), what,
+                       timeout_ms);
+          return FALSE;
+        }
+      g_usleep (500);
+    }
+}
+
 /* ---- creation -------------------------------------------------------- */
 
 typedef enum

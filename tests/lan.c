@@ -372,6 +372,7 @@ test_reuse (void)
   g_autoptr(SpacetestNamespace) b = NULL;
   g_autofree char *a4 = NULL;
   g_autofree char *b4 = NULL;
+  g_autoptr(GPtrArray) later = NULL;
   gint64 deadline;
   gboolean reused = FALSE;
 
@@ -400,21 +401,33 @@ test_reuse (void)
       g_assert_cmpstr (c4, !=, b4);
     }
 
-  /* gone (the kernel tears a network namespace down asynchronously) */
+  /* Gone (the kernel tears network namespaces down asynchronously, one
+   * after another system-wide, and TCP's TIME_WAIT may hold one for a
+   * while: give a busy machine time). The lowest free address is given
+   * first, and earlier tests may leave lower ones coming free too: the
+   * new namespaces are kept, each taking one, until a's comes back. */
   g_clear_object (&a);
-  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  later = g_ptr_array_new_with_free_func (g_object_unref);
+  deadline = g_get_monotonic_time () + 90 * G_USEC_PER_SEC;
   while (!reused && g_get_monotonic_time () < deadline)
     {
-      g_autoptr(SpacetestNamespace) c =
+      SpacetestNamespace *c =
         spacetest_namespace_new_transient (NET, ETHERNET, &error);
       g_autofree char *c4 = NULL;
 
       g_assert_no_error (error);
+      g_ptr_array_add (later, c);
       c4 = lan_address (c, G_SOCKET_FAMILY_IPV4);
       g_assert_cmpstr (c4, !=, b4);
+      for (guint i = 0; i + 1 < later->len; i++)
+        {
+          g_autofree char *other =
+            lan_address (later->pdata[i], G_SOCKET_FAMILY_IPV4);
+          g_assert_cmpstr (c4, !=, other);
+        }
       reused = g_strcmp0 (c4, a4) == 0;
       if (!reused)
-        g_usleep (10 * 1000);
+        g_usleep (200 * 1000);
     }
   g_assert_true (reused);
 }
