@@ -117,6 +117,25 @@ ns_inode (const char *name)
   return st.st_ino;
 }
 
+/* Runs @argv (looked up in PATH) in @cwd; returns its wait status. */
+static int
+spawn (const char         *cwd,
+       const char * const *argv,
+       char              **out,
+       char              **err)
+{
+  g_autoptr(GError) error = NULL;
+  int wait_status;
+
+  g_assert_true (g_spawn_sync (cwd, (char **) argv, NULL, G_SPAWN_SEARCH_PATH,
+                               NULL, NULL, out, err, &wait_status, &error));
+  g_assert_no_error (error);
+  if (g_test_verbose ())
+    g_printerr ("%s: status %d\nout: %s\nerr: %s\n", argv[0], wait_status,
+                out != NULL ? *out : "", err != NULL ? *err : "");
+  return wait_status;
+}
+
 /* ---- the command line --------------------------------------------------- */
 
 static void
@@ -659,15 +678,39 @@ test_pid (void)
   g_assert_true (tu_process_gone (program));
 }
 
+/* Whether one of @lines (each "PREFIXADDRESS") has an IPv4 address;
+ * fails the test unless every such address is on the test LAN. */
+static gboolean
+has_lan_ipv4 (char       **lines,
+              const char  *prefix)
+{
+  g_autoptr(GInetAddressMask) lan =
+    g_inet_address_mask_new_from_string ("198.18.0.0/15", NULL);
+  gboolean found = FALSE;
+
+  for (char **l = lines; *l != NULL; l++)
+    {
+      g_autoptr(GInetAddress) address = NULL;
+
+      if (!g_str_has_prefix (*l, prefix))
+        continue;
+      address = g_inet_address_new_from_string (*l + strlen (prefix));
+      g_assert_nonnull (address);
+      if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV4)
+        {
+          g_assert_true (g_inet_address_mask_matches (lan, address));
+          found = TRUE;
+        }
+    }
+  return found;
+}
+
 /* --ethernet: eth0 with an address of the test LAN. */
 static void
 test_ethernet (void)
 {
-  g_autoptr(GInetAddressMask) lan =
-    g_inet_address_mask_new_from_string ("198.18.0.0/15", NULL);
   g_auto(Result) r = { 0, };
   g_auto(GStrv) lines = NULL;
-  gboolean found = FALSE;
 
   spacetest_test_check_leaks ();
 
@@ -677,18 +720,7 @@ test_ethernet (void)
   g_assert_cmpint (r.status, ==, 0);
 
   lines = g_strsplit (g_strstrip (r.out), "\n", -1);
-  for (char **l = lines; *l != NULL; l++)
-    {
-      g_autoptr(GInetAddress) address = g_inet_address_new_from_string (*l);
-
-      g_assert_nonnull (address);
-      if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV4)
-        {
-          g_assert_true (g_inet_address_mask_matches (lan, address));
-          found = TRUE;
-        }
-    }
-  g_assert_true (found);
+  g_assert_true (has_lan_ipv4 (lines, ""));
 }
 
 /* --add-host: names resolve through GIO's resolver (with --ethernet, so
@@ -697,11 +729,8 @@ test_ethernet (void)
 static void
 test_add_host (void)
 {
-  g_autoptr(GInetAddressMask) lan =
-    g_inet_address_mask_new_from_string ("198.18.0.0/15", NULL);
   g_auto(Result) r = { 0, };
   g_auto(GStrv) lines = NULL;
-  gboolean own_v4 = FALSE;
 
   spacetest_test_check_leaks ();
 
@@ -717,34 +746,14 @@ test_add_host (void)
   g_assert_nonnull (strstr (r.out, "four.spacetest.test 192.0.2.7\n"));
   g_assert_nonnull (strstr (r.out, "six.spacetest.test 2001:db8::7\n"));
   lines = g_strsplit (g_strstrip (r.out), "\n", -1);
-  for (char **l = lines; *l != NULL; l++)
-    if (g_str_has_prefix (*l, "spacetest-run-self "))
-      {
-        g_autoptr(GInetAddress) address =
-          g_inet_address_new_from_string (strchr (*l, ' ') + 1);
-
-        g_assert_nonnull (address);
-        if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV4)
-          {
-            g_assert_true (g_inet_address_mask_matches (lan, address));
-            own_v4 = TRUE;
-          }
-      }
-  g_assert_true (own_v4);
+  g_assert_true (has_lan_ipv4 (lines, "spacetest-run-self "));
 
   /* and not on the host */
   {
-    g_auto(Result) host = { 0, };
     const char *argv[] = { HELPER, "resolve", "four.spacetest.test", NULL };
     g_autofree char *out = NULL;
-    g_autofree char *err = NULL;
-    g_autoptr(GError) error = NULL;
-    int wait_status;
+    int wait_status = spawn (NULL, argv, &out, NULL);
 
-    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT,
-                                 NULL, NULL, &out, &err, &wait_status,
-                                 &error));
-    g_assert_no_error (error);
     g_assert_true (WIFEXITED (wait_status));
     g_assert_cmpint (WEXITSTATUS (wait_status), ==, 2);
     g_assert_null (strstr (out, "192.0.2.7"));
@@ -837,10 +846,7 @@ test_meson_wrapper (void)
 
   {
     const char *argv[] = { meson, "setup", build, dir, NULL };
-    g_assert_true (g_spawn_sync (dir, (char **) argv, NULL, G_SPAWN_DEFAULT,
-                                 NULL, NULL, &out, &err, &wait_status,
-                                 &error));
-    g_assert_no_error (error);
+    wait_status = spawn (dir, argv, &out, &err);
     if (!g_spawn_check_wait_status (wait_status, NULL))
       g_error ("meson setup failed:\n%s\n%s", out, err);
     g_clear_pointer (&out, g_free);
@@ -852,12 +858,7 @@ test_meson_wrapper (void)
     const char *argv[] = {
       meson, "test", "-C", build, "--wrapper", wrapper, "--verbose", NULL
     };
-    g_assert_true (g_spawn_sync (dir, (char **) argv, NULL, G_SPAWN_DEFAULT,
-                                 NULL, NULL, &out, &err, &wait_status,
-                                 &error));
-    g_assert_no_error (error);
-    if (g_test_verbose ())
-      g_printerr ("%s\n%s\n", out, err);
+    wait_status = spawn (dir, argv, &out, &err);
     g_assert_true (g_spawn_check_wait_status (wait_status, NULL));
     g_assert_nonnull (strstr (out, "isolated"));
     g_assert_true (g_regex_match_simple ("^Ok: +1 *$", out,
@@ -869,10 +870,8 @@ test_meson_wrapper (void)
   {
     g_autoptr(GFile) top = g_file_new_for_path (dir);
     const char *argv[] = { "rm", "-rf", "--", dir, NULL };
-    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL,
-                                 G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
-                                 &wait_status, &error));
-    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (spawn (NULL, argv, NULL, NULL),
+                                              NULL));
     g_assert_false (g_file_query_exists (top, NULL));
   }
 }
@@ -916,15 +915,8 @@ test_as_nobody (void)
     };
     g_autofree char *out = NULL;
     g_autofree char *err = NULL;
-    g_autoptr(GError) error = NULL;
-    int wait_status;
+    int wait_status = spawn ("/", argv, &out, &err);
 
-    g_assert_true (g_spawn_sync ("/", (char **) argv, NULL, G_SPAWN_DEFAULT,
-                                 NULL, NULL, &out, &err, &wait_status,
-                                 &error));
-    g_assert_no_error (error);
-    if (g_test_verbose ())
-      g_printerr ("%s\n%s\n", out, err);
     g_assert_true (WIFEXITED (wait_status));
     if (WEXITSTATUS (wait_status) == 77)
       {

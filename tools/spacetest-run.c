@@ -13,34 +13,42 @@
  *   │  1. unprivileged mode (spacetest_init_user_namespace), while the
  *   │     process still has a single thread: the kernel allows a new user
  *   │     namespace to single-threaded processes only.
- *   │  2. with --pid: a spacer service, and a subspace of it in a new PID
- *   │     namespace, whose service is PID 1 there with its own mount
- *   │     namespace and a fresh /proc. The main thread enters that mount
- *   │     namespace, so that what follows is built on top of that /proc.
+ *   │  2. with --pid: a spacer service (started while the main thread is
+ *   │     still in its base namespaces), and a subspace of it in a new PID
+ *   │     namespace, whose service is PID 1 there. It lives as long as
+ *   │     spacetest-run does.
  *   │  3. spacetest_enter_transient(): the main thread moves into the new
  *   │     cgroup, ipc, mnt, net and uts namespaces (lo up; with --ethernet
  *   │     on the test LAN, whose switch lives in this process), then sets
- *   │     them up: host name, /etc/hosts, tmpfs mounts, fresh home
- *   │     directories. With --time, a new time namespace (for children).
- *   │  4. with --pid: the main thread enters the PID namespace, which
- *   │     changes only where its *children* go (the kernel allows that in
- *   │     a multi-threaded process, unlike for user and time namespaces);
- *   │     a thread that did so cannot create threads, so it forks at once
- *   │     and switches back right after.
- *   │  5. fork: the child inherits the main thread's namespaces. It makes
- *   │     only async-signal-safe calls (the parent may have threads): it
- *   │     resets the forwarded signals, joins the time namespace (setns
- *   │     needs a single-threaded process, which the child is) and calls
- *   │     execvpe(). A failure travels back as an errno over a
- *   │     close-on-exec pipe, so the exit status says exactly what failed
- *   │     (126, 127 or 125); EOF on the pipe means the exec succeeded.
+ *   │     them up: host name, tmpfs mounts, fresh home directories,
+ *   │     /etc/hosts. With --time, a new time namespace (for children).
+ *   │  4. fork. With --pid, on a short-lived thread of its own: a new
+ *   │     thread shares the main thread's namespaces; it enters the PID
+ *   │     namespace, which moves only its future children (the kernel
+ *   │     allows that in a multi-threaded process), forks and ends. It
+ *   │     never has to come back, which an unprivileged process could not
+ *   │     (setns needs CAP_SYS_ADMIN over the original PID namespace), and
+ *   │     the main thread keeps the ability to create threads, which a
+ *   │     thread attached to another PID namespace loses. The child
+ *   │     becomes the main thread's when its parent thread ends.
+ *   │  5. the child makes only async-signal-safe calls (the parent has
+ *   │     threads): it restores the forwarded signals' dispositions and
+ *   │     the signal mask; with --pid it unshares a mount namespace of its
+ *   │     own (a copy of the private one of step 3, so the parent keeps
+ *   │     its /proc) and mounts a /proc that shows the new PID namespace;
+ *   │     with --time it joins the time namespace (setns needs a
+ *   │     single-threaded process, which the child is); then execvpe().
+ *   │     A failure travels back as an errno over a close-on-exec pipe,
+ *   │     so the exit status says exactly what failed (126, 127 or 125);
+ *   │     EOF on the pipe means the exec succeeded.
  *   │  6. SIGHUP, SIGINT, SIGQUIT and SIGTERM are forwarded to PROGRAM
  *   │     (blocked around the fork, so none is lost); the main thread
  *   │     waits for PROGRAM and takes its status (128+N for signal N).
  *   │  7. teardown: back to the original namespaces, and with --pid
  *   │     spacetest_spacer_close(): PID 1 of the namespace ends, and the
  *   │     kernel kills whatever PROGRAM left behind there before the
- *   │     service counts as ended.
+ *   │     service counts as ended (the daemons are gone when
+ *   │     spacetest-run returns).
  *   └─ PROGRAM (child; pid 2 in the new PID namespace with --pid)
  *
  * Mount set-up never writes to the host: everything goes into the new
@@ -472,14 +480,8 @@ typedef struct
   const char *what;
 } ForkData;
 
-/* Starts PROGRAM. With a new PID namespace this runs on a thread of its
- * own, which is in the main thread's namespaces (a new thread shares
- * them) and then enters the PID namespace, which only moves its future
- * children: the thread forks and ends, never needing to come back,
- * which an unprivileged process could not (it has no CAP_SYS_ADMIN over
- * the original PID namespace), and the main thread never loses the
- * ability to create threads. The child becomes the main thread's when
- * its parent thread ends; waitpid() sees the children of every thread. */
+/* Starts PROGRAM; with a new PID namespace on a thread of its own (see
+ * step 4 at the top). waitpid() sees the children of every thread. */
 static gpointer
 fork_program (gpointer user_data)
 {
