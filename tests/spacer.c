@@ -1201,6 +1201,7 @@ test_bad_requests (void)
 static void
 become_unprivileged (int keep_ambient)
 {
+  tu_leak_check_now ();
   g_assert_no_errno (prctl (PR_SET_SECUREBITS,
                             SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
                             SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED,

@@ -4,6 +4,10 @@
 
 #include "test-util.h"
 
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/lsan_interface.h>
+#endif
+
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <net/if.h>
@@ -58,6 +62,14 @@ tu_count_fds (void)
 }
 
 void
+tu_leak_check_now (void)
+{
+#ifdef __SANITIZE_ADDRESS__
+  __lsan_do_leak_check ();
+#endif
+}
+
+void
 tu_drop_capabilities (void)
 {
   tu_drop_capabilities_except (-1);
@@ -68,6 +80,8 @@ tu_drop_capabilities_except (int keep)
 {
   struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
   struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3] = { { 0, } };
+
+  tu_leak_check_now ();
 
   if (keep >= 0)
     {

@@ -40,6 +40,13 @@ guint    tu_count_fds           (void);
  * Use only in a g_test_trap_subprocess() child. */
 void     tu_drop_capabilities   (void);
 
+/* Under AddressSanitizer: LeakSanitizer's check, now, instead of at exit.
+ * For a child about to drop its privileges: LeakSanitizer then cannot
+ * stop the process's other threads (GLib's), reads none of their
+ * thread-local data, and would report all of that as leaked. A no-op
+ * otherwise; tu_drop_capabilities*() call it. */
+void     tu_leak_check_now      (void);
+
 /* Makes the process multi-threaded until tu_stop_extra_thread(): a thread
  * that just waits. */
 void     tu_start_extra_thread  (void);
