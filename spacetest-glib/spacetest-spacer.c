@@ -6,6 +6,7 @@
 #include "spacetest-spawn-private.h"
 #include "spacetest-wire-private.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -1260,14 +1261,51 @@ static const Operation subspace_operation = {
 
 /* ---- construction ------------------------------------------------------- */
 
+/* The helper in the build tree, when this library is the uninstalled one
+ * there: the project's tests, a consumer's meson test (as a subproject)
+ * and meson devenv find it without SPACETEST_SPACER_PATH. NULL for an
+ * installed library, or a static copy linked into a program. */
+static char *
+uninstalled_helper (void)
+{
+  Dl_info info;
+  g_autofree char *lib_dir = NULL;
+  g_autofree char *real_lib_dir = NULL;
+  g_autofree char *real_build_dir = NULL;
+  g_autofree char *path = NULL;
+
+  /* the file the loader mapped this code from */
+  if (dladdr ((const void *) uninstalled_helper, &info) == 0 ||
+      info.dli_fname == NULL || !g_path_is_absolute (info.dli_fname))
+    return NULL;
+
+  lib_dir = g_path_get_dirname (info.dli_fname);
+  real_lib_dir = realpath (lib_dir, NULL);
+  real_build_dir = realpath (SPACETEST_UNINSTALLED_LIBDIR, NULL);
+  if (real_lib_dir == NULL || real_build_dir == NULL ||
+      strcmp (real_lib_dir, real_build_dir) != 0)
+    return NULL;
+
+  path = g_build_filename (real_build_dir, "spacetest-spacer", NULL);
+  if (!g_file_test (path, G_FILE_TEST_IS_EXECUTABLE))
+    return NULL;
+  return g_steal_pointer (&path);
+}
+
+/* SPACETEST_SPACER_PATH; else the uninstalled helper beside an
+ * uninstalled library; else the installed one. */
 static char *
 find_helper (GError **error)
 {
   const char *env = g_getenv (SPACETEST_SPACER_ENV);
   g_autofree char *path = NULL;
 
-  path = g_strdup (env != NULL && *env != '\0'
-                     ? env : SPACETEST_LIBEXECDIR "/spacetest-spacer");
+  if (env != NULL && *env != '\0')
+    path = g_strdup (env);
+  else
+    path = uninstalled_helper ();
+  if (path == NULL)
+    path = g_strdup (SPACETEST_LIBEXECDIR "/spacetest-spacer");
   if (!g_file_test (path, G_FILE_TEST_IS_EXECUTABLE))
     {
       g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_SPACER_FAILED,

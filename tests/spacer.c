@@ -510,6 +510,47 @@ test_bad_helper (void)
   g_test_trap_assert_stdout ("*bad-helper: checked*");
 }
 
+/* Without SPACETEST_SPACER_PATH, the uninstalled library (this program
+ * links the shared library in the build tree) starts the helper of its
+ * build tree, not the one in libexecdir (API.md, "Uninstalled use"). */
+static void
+test_uninstalled_helper (void)
+{
+  spacetest_test_check_leaks ();
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(SpacetestSpacer) spacer = NULL;
+      g_autoptr(GPtrArray) result = NULL;
+      g_autofree char *built = NULL;
+      g_autofree char *expected = NULL;
+      g_autofree char *exe_link = NULL;
+      g_autofree char *exe = NULL;
+
+      built = g_test_build_filename (G_TEST_BUILT, "..", "spacetest-glib",
+                                     "spacetest-spacer", NULL);
+      expected = realpath (built, NULL);
+      g_assert_nonnull (expected);
+
+      /* only here, in the child */
+      g_unsetenv ("SPACETEST_SPACER_PATH");
+      spacer = new_spacer ();
+      exe_link = g_strdup_printf ("/proc/%d/exe",
+                                  (int) spacetest_spacer_get_pid (spacer));
+      exe = g_file_read_link (exe_link, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (exe, ==, expected);
+      result = rooms (spacer, SPACETEST_NAMESPACE_TYPE_UTS);
+      g_assert_cmpuint (result->len, ==, 1);
+      g_print ("uninstalled-helper: checked\n");
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*uninstalled-helper: checked*");
+}
+
 /* ---- subspaces ---------------------------------------------------------- */
 
 /* Checks a subspace of a service whose user and PID namespaces are
@@ -2481,6 +2522,8 @@ main (int    argc,
   g_test_add_func ("/spacetest/spacer/closed", test_closed);
   g_test_add_func ("/spacetest/spacer/properties", test_properties);
   g_test_add_func ("/spacetest/spacer/bad-helper", test_bad_helper);
+  g_test_add_func ("/spacetest/spacer/uninstalled-helper",
+                   test_uninstalled_helper);
 
   for (gsize i = 0; i < G_N_ELEMENTS (subspace_cases); i++)
     {
