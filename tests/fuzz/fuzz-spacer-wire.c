@@ -392,6 +392,19 @@ check_reply (SpacetestWireMessage *reply,
     }
 }
 
+/* poll() without waiting, again when a signal came in between (libFuzzer
+ * sends itself SIGALRM every second to watch for slow inputs). */
+static int
+poll_now (struct pollfd *pfd)
+{
+  int ret;
+
+  do
+    ret = poll (pfd, 1, 0);
+  while (ret < 0 && errno == EINTR);
+  return ret;
+}
+
 /* Serves what the client sent, as the service's main loop does: poll,
  * then one message per POLLIN. Returns the number of replies. */
 static guint
@@ -405,7 +418,7 @@ serve (SpacetestService *service,
       struct pollfd pfd = { service->sock, POLLIN | POLLRDHUP, 0 };
       gboolean hangup;
 
-      g_assert_cmpint (poll (&pfd, 1, 0), ==, 1);
+      g_assert_cmpint (poll_now (&pfd), ==, 1);
       hangup = (pfd.revents & (POLLHUP | POLLRDHUP | POLLERR)) != 0;
       g_assert_cmpint (hangup, ==, hangup_sent);
 
@@ -421,7 +434,7 @@ serve (SpacetestService *service,
       if (!hangup)
         {
           /* one datagram, one reply; nothing more to read */
-          g_assert_cmpint (poll (&pfd, 1, 0), ==, 0);
+          g_assert_cmpint (poll_now (&pfd), ==, 0);
           return served;
         }
       g_assert_cmpuint (served, ==, 1);
