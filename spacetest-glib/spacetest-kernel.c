@@ -12,6 +12,7 @@
 #include <net/if.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -389,6 +390,24 @@ _spacetest_mount_sysfs (GError **error)
   return FALSE;
 }
 
+/* Sets @error from @errsv for what was attempted, given by @format (an
+ * infinitive phrase, translated) and its arguments. */
+static void G_GNUC_PRINTF (3, 4)
+set_error_for (GError     **error,
+               int          errsv,
+               const char  *format,
+               ...)
+{
+  g_autofree char *what = NULL;
+  va_list args;
+
+  va_start (args, format);
+  what = g_strdup_vprintf (format, args);
+  va_end (args);
+  _spacetest_set_error_from_errno (error, errsv, SPACETEST_ERROR_FAILED,
+                                   what);
+}
+
 /* The existing file system object @path, which must be a directory
  * (@want_dir) or anything else; NOT_FOUND when it does not exist. */
 static gboolean
@@ -399,12 +418,7 @@ stat_mount_point (const char   *path,
 {
   if (stat (path, st) != 0)
     {
-      int errsv = errno;
-      g_autofree char *what =
-        g_strdup_printf (_("find the mount point '%s'"), path);
-
-      _spacetest_set_error_from_errno (error, errsv, SPACETEST_ERROR_FAILED,
-                                       what);
+      set_error_for (error, errno, _("find the mount point '%s'"), path);
       return FALSE;
     }
 
@@ -457,7 +471,6 @@ _spacetest_mount_file (const char   *path,
   struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY, };
   struct stat st;
   const char *step;
-  int errsv;
 
   if (!check_not_base_mntns (path, error) ||
       !stat_mount_point (path, FALSE, &st, error))
@@ -499,14 +512,7 @@ _spacetest_mount_file (const char   *path,
   return TRUE;
 
 failed:
-  errsv = errno;
-  {
-    g_autofree char *what =
-      g_strdup_printf (_("mount a file over '%s' (%s)"), path, step);
-
-    _spacetest_set_error_from_errno (error, errsv, SPACETEST_ERROR_FAILED,
-                                     what);
-  }
+  set_error_for (error, errno, _("mount a file over '%s' (%s)"), path, step);
   return FALSE;
 }
 
@@ -526,14 +532,7 @@ _spacetest_mount_tmpfs (const char  *path,
   if (mount ("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, options) == 0)
     return TRUE;
 
-  {
-    int errsv = errno;
-    g_autofree char *what =
-      g_strdup_printf (_("mount a tmpfs on '%s'"), path);
-
-    _spacetest_set_error_from_errno (error, errsv, SPACETEST_ERROR_FAILED,
-                                     what);
-  }
+  set_error_for (error, errno, _("mount a tmpfs on '%s'"), path);
   return FALSE;
 }
 
