@@ -323,6 +323,92 @@ test_signals (void)
     }
 }
 
+/* The same with --pid, where PROGRAM is the child of the spacer service
+ * (PID 1 of the new PID namespace), not of spacetest-run. */
+static void
+test_pid_status (void)
+{
+  static const int signals[] = { SIGTERM, SIGINT };
+  g_autofree char *dir = NULL;
+  g_autofree char *not_exec = NULL;
+  g_autoptr(GError) error = NULL;
+
+  spacetest_test_check_leaks ();
+
+  {
+    g_auto(Result) r = { 0, };
+    run (&r, "--pid", "sh", "-c", "exit 3");
+    if (!made (&r))
+      return;
+    g_assert_cmpint (r.status, ==, 3);
+    g_assert_cmpstr (r.err, ==, "");
+  }
+  {
+    g_auto(Result) r = { 0, };
+    run (&r, "--pid", "sh", "-c", "kill -TERM $$; sleep 10");
+    g_assert_cmpint (r.status, ==, 128 + SIGTERM);
+  }
+  {
+    g_auto(Result) r = { 0, };
+    run (&r, "--pid", "spacetest-run-no-such-program");
+    g_assert_cmpint (r.status, ==, 127);
+    g_assert_nonnull (strstr (r.err, "spacetest-run-no-such-program"));
+  }
+  {
+    g_auto(Result) r = { 0, };
+    run (&r, "--pid", "/nonexistent/program");
+    g_assert_cmpint (r.status, ==, 127);
+    g_assert_nonnull (strstr (r.err, "/nonexistent/program"));
+  }
+
+  dir = g_dir_make_tmp ("spacetest-run-XXXXXX", &error);
+  g_assert_no_error (error);
+  not_exec = g_build_filename (dir, "not-executable", NULL);
+  g_assert_true (g_file_set_contents (not_exec, "#!/bin/sh\nexit 0\n", -1,
+                                      &error));
+  g_assert_no_error (error);
+  g_assert_no_errno (g_chmod (not_exec, 0644));
+  g_assert_no_errno (g_chmod (dir, 0755));
+  {
+    g_auto(Result) r = { 0, };
+    run (&r, "--pid", not_exec);
+    g_assert_cmpint (r.status, ==, 126);
+    g_assert_nonnull (strstr (r.err, "not-executable"));
+  }
+  {
+    g_auto(Result) r = { 0, };
+    run (&r, "--pid", dir);
+    g_assert_cmpint (r.status, ==, 126);
+  }
+  g_assert_no_errno (g_unlink (not_exec));
+  g_assert_no_errno (g_rmdir (dir));
+
+  /* forwarded through the pidfd */
+  for (gsize i = 0; i < G_N_ELEMENTS (signals); i++)
+    {
+      g_autofree char *script = g_strdup_printf (
+        "trap - %d; echo ready; while :; do sleep 1; done", signals[i]);
+      const char *argv[] = { RUN, "--pid", "sh", "-c", script, NULL };
+      char buf[16] = "";
+      GPid pid;
+      int out, status;
+
+      g_assert_true (g_spawn_async_with_pipes (NULL, (char **) argv, NULL,
+                                               G_SPAWN_DO_NOT_REAP_CHILD,
+                                               NULL, NULL, &pid, NULL, &out,
+                                               NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (read (out, buf, sizeof buf - 1), >, 0);
+      close (out);
+      g_assert_true (g_str_has_prefix (buf, "ready"));
+
+      g_assert_no_errno (kill (pid, signals[i]));
+      g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+      g_assert_true (WIFEXITED (status));
+      g_assert_cmpint (WEXITSTATUS (status), ==, 128 + signals[i]);
+    }
+}
+
 /* A child of this test that cannot create namespaces (a seccomp filter
  * refuses unshare(), as container runtimes do) runs spacetest-run. */
 static void
@@ -602,14 +688,15 @@ test_pid (void)
   const char *argv[] = {
     RUN, "--pid", "sh", "-c",
     "echo $$; cat /proc/1/comm; ls -d /proc/[0-9]* | wc -l; "
-    "sleep 1000 & echo $!; read x; exit 0", NULL
+    "sleep 1000 & echo $!; echo $PPID; "
+    "awk '/^PPid/ { print $2 }' /proc/$$/status; read x; exit 0", NULL
   };
   g_autoptr(GError) error = NULL;
   g_autoptr(GIOChannel) channel = NULL;
-  g_auto(GStrv) line = g_new0 (char *, 5);
+  g_auto(GStrv) line = g_new0 (char *, 7);
   g_autofree char *daemon_ns_pid = NULL;
   struct pollfd pfd;
-  pid_t program, daemon_pid;
+  pid_t program, daemon_pid, spacer, pid1;
   GPid pid;
   int in, out, status, pidfd;
 
@@ -622,7 +709,7 @@ test_pid (void)
   g_assert_no_error (error);
   channel = g_io_channel_unix_new (out);
   g_io_channel_set_close_on_unref (channel, TRUE);
-  for (int i = 0; i < 4; i++)
+  for (int i = 0; i < 6; i++)
     {
       if (g_io_channel_read_line (channel, &line[i], NULL, NULL, &error) !=
           G_IO_STATUS_NORMAL)
@@ -645,10 +732,23 @@ test_pid (void)
   g_assert_cmpint (atoi (line[2]), >=, 3);
   g_assert_cmpint (atoi (line[2]), <=, 5);
   daemon_ns_pid = g_strdup (line[3]);
+  /* the shell's parent is PID 1, inside: a real child of it */
+  g_assert_cmpstr (line[4], ==, "1");
+  g_assert_cmpstr (line[5], ==, "1");
 
-  /* The daemon from outside: the shell is spacetest-run's child (beside
-   * the spacer service), the daemon the shell's only one. */
-  program = only_child_of (pid, "sh");
+  /* The daemon from outside: spacetest-run's only child is its spacer
+   * service, whose only child is PID 1 of the new namespace (the
+   * subspace's service), whose only child is the shell; the daemon is
+   * the shell's only one. */
+  spacer = only_child_of (pid, NULL);
+  g_assert_cmpint (spacer, >, 0);
+  pid1 = only_child_of (spacer, NULL);
+  g_assert_cmpint (pid1, >, 0);
+  {
+    g_autofree char *inner = innermost_pid (pid1);
+    g_assert_cmpstr (inner, ==, "1");
+  }
+  program = only_child_of (pid1, "sh");
   g_assert_cmpint (program, >, 0);
   {
     g_autofree char *inner = innermost_pid (program);
@@ -948,6 +1048,7 @@ main (int    argc,
   g_test_add_func ("/run/time", test_time);
   g_test_add_func ("/run/home", test_home);
   g_test_add_func ("/run/pid", test_pid);
+  g_test_add_func ("/run/pid-status", test_pid_status);
   g_test_add_func ("/run/ethernet", test_ethernet);
   g_test_add_func ("/run/add-host", test_add_host);
   g_test_add_func ("/run/gtest-program", test_gtest_program);
