@@ -7,7 +7,8 @@
  * Process structure
  * -----------------
  * spacetest-run itself keeps everything that must outlive PROGRAM's
- * start, and runs PROGRAM as its child (fork + exec):
+ * start. Without --pid it runs PROGRAM as its child (fork + exec); with
+ * --pid, PID 1 of the new PID namespace does:
  *
  *   spacetest-run (main thread; later also the library's threads)
  *   │  1. unprivileged mode (spacetest_init_user_namespace), while the
@@ -22,34 +23,44 @@
  *   │     on the test LAN, whose switch lives in this process), then sets
  *   │     them up: host name, tmpfs mounts, fresh home directories,
  *   │     /etc/hosts. With --time, a new time namespace (for children).
- *   │  4. fork. With --pid, on a short-lived thread of its own: a new
- *   │     thread shares the main thread's namespaces; it enters the PID
- *   │     namespace, which moves only its future children (the kernel
- *   │     allows that in a multi-threaded process), forks and ends. It
- *   │     never has to come back, which an unprivileged process could not
- *   │     (setns needs CAP_SYS_ADMIN over the original PID namespace), and
- *   │     the main thread keeps the ability to create threads, which a
- *   │     thread attached to another PID namespace loses. The child
- *   │     becomes the main thread's when its parent thread ends.
- *   │  5. the child makes only async-signal-safe calls (the parent has
- *   │     threads): it restores the forwarded signals' dispositions and
- *   │     the signal mask; with --pid it unshares a mount namespace of its
- *   │     own (a copy of the private one of step 3, so the parent keeps
- *   │     its /proc) and mounts a /proc that shows the new PID namespace;
- *   │     with --time it joins the time namespace (setns needs a
- *   │     single-threaded process, which the child is); then execvpe().
- *   │     A failure travels back as an errno over a close-on-exec pipe,
- *   │     so the exit status says exactly what failed (126, 127 or 125);
- *   │     EOF on the pipe means the exec succeeded.
- *   │  6. SIGHUP, SIGINT, SIGQUIT and SIGTERM are forwarded to PROGRAM
- *   │     (blocked around the fork, so none is lost); the main thread
- *   │     waits for PROGRAM and takes its status (128+N for signal N).
- *   │  7. teardown: back to the original namespaces, and with --pid
+ *   │  4. without --pid: fork. The child makes only async-signal-safe
+ *   │     calls (the parent has threads): it restores the forwarded
+ *   │     signals' dispositions and the signal mask; with --time it joins
+ *   │     the time namespace (setns needs a single-threaded process, which
+ *   │     the child is); then execvpe(). A failure travels back as an
+ *   │     errno over a close-on-exec pipe, so the exit status says exactly
+ *   │     what failed (126, 127 or 125); EOF on the pipe means the exec
+ *   │     succeeded.
+ *   │  4'. with --pid: PROGRAM must be a child of PID 1, which no thread
+ *   │     of this process can make (a process attached to another PID
+ *   │     namespace still has its parent outside: getppid() would be 0
+ *   │     inside). spacetest-run looks PROGRAM up in PATH as execvp()
+ *   │     would (127, 126), then sends the subspace's service a "spawn"
+ *   │     request (_spacetest_spacer_spawn(), private API) with the
+ *   │     namespaces of step 3 and the time namespace, its working
+ *   │     directory, stdin/stdout/stderr, environment, ignored signals
+ *   │     and signal mask. The service forks; the child joins those
+ *   │     namespaces (mnt last), changes to the working directory,
+ *   │     unshares a mount namespace of its own (a copy of ours, so that
+ *   │     we keep our /proc) with a /proc that shows the new PID
+ *   │     namespace, and executes PROGRAM. The reply carries a pidfd; an
+ *   │     exec failure comes back as a GFileError (126/127), another one
+ *   │     as a SpacetestError (125).
+ *   │  5. SIGHUP, SIGINT, SIGQUIT and SIGTERM are forwarded to PROGRAM
+ *   │     (blocked until it exists, so none is lost; with --pid through
+ *   │     the pidfd); the main thread waits for PROGRAM — with --pid by
+ *   │     reading the wait status that the service sends through a pipe
+ *   │     when it has reaped it — and takes its status (128+N for signal
+ *   │     N).
+ *   │  6. teardown: back to the original namespaces, and with --pid
  *   │     spacetest_spacer_close(): PID 1 of the namespace ends, and the
  *   │     kernel kills whatever PROGRAM left behind there before the
  *   │     service counts as ended (the daemons are gone when
  *   │     spacetest-run returns).
- *   └─ PROGRAM (child; pid 2 in the new PID namespace with --pid)
+ *   ├─ PROGRAM (without --pid: our child)
+ *   └─ spacer service (--pid)
+ *      └─ subspace's service (PID 1 in the new PID namespace)
+ *         └─ PROGRAM (pid 2 there, parent pid 1)
  *
  * Mount set-up never writes to the host: everything goes into the new
  * mount namespace, which is recursively private. --home needs a tmpfs on
@@ -72,7 +83,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -675,8 +685,7 @@ ignored_signals (const struct sigaction *saved_actions,
 
 /* Has the spacer service @subspace (PID 1 of the new PID namespace) run
  * PROGRAM (@argv; at @path, or looked up in PATH) as its child, in the
- * namespaces of steps 3 and 4 (see the top); returns the exit status for
- * it. */
+ * namespaces of step 3 (see the top); returns the exit status for it. */
 static int
 run_program_spawned (char               **argv,
                      const char          *path,
@@ -922,7 +931,7 @@ run_main (int    argc,
 
   if (unprivileged && !is_writable_dir (g_getenv ("HOME")))
     opt_home = TRUE;
-  /* --pid: PROGRAM's /proc is in a mount namespace of the service's */
+  /* --pid: PROGRAM's /proc is in a copy of our mount namespace */
   if (opt_home || opt_sysfs || opt_pid || (opt_tmpfs != NULL) ||
       hosts->len > 0)
     types |= SPACETEST_NAMESPACE_TYPE_MNT;
@@ -1002,14 +1011,14 @@ run_main (int    argc,
         goto failed_setup;
     }
 
-  /* 4.–6. */
+  /* 4.–5. */
   if (run.subspace != NULL)
     status = run_program_spawned (program, program_path, envp, run.subspace,
                                   run.guard, run.timens);
   else
     status = run_program (program, envp, run.timens);
 
-  /* 7. A failure here is reported; PROGRAM's status stands. */
+  /* 6. A failure here is reported; PROGRAM's status stands. */
   run_clear (&run);
   return status;
 
