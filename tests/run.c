@@ -215,8 +215,10 @@ test_options_end (void)
 /* ---- exit statuses ------------------------------------------------------ */
 
 static void
-test_exit_status (void)
+test_exit_status (gconstpointer data)
 {
+  /* "--pid", or the end of the options */
+  const char *opt = data != NULL ? data : "--";
   g_autofree char *dir = NULL;
   g_autofree char *not_exec = NULL;
   g_autoptr(GError) error = NULL;
@@ -225,7 +227,7 @@ test_exit_status (void)
 
   {
     g_auto(Result) r = { 0, };
-    run (&r, "true");
+    run (&r, opt, "true");
     if (!made (&r))
       return;
     g_assert_cmpint (r.status, ==, 0);
@@ -233,23 +235,23 @@ test_exit_status (void)
   }
   {
     g_auto(Result) r = { 0, };
-    run (&r, "sh", "-c", "exit 3");
+    run (&r, opt, "sh", "-c", "exit 3");
     g_assert_cmpint (r.status, ==, 3);
   }
   {
     g_auto(Result) r = { 0, };
-    run (&r, "sh", "-c", "kill -TERM $$; sleep 10");
+    run (&r, opt, "sh", "-c", "kill -TERM $$; sleep 10");
     g_assert_cmpint (r.status, ==, 128 + SIGTERM);
   }
   {
     g_auto(Result) r = { 0, };
-    run (&r, "spacetest-run-no-such-program");
+    run (&r, opt, "spacetest-run-no-such-program");
     g_assert_cmpint (r.status, ==, 127);
     g_assert_nonnull (strstr (r.err, "spacetest-run-no-such-program"));
   }
   {
     g_auto(Result) r = { 0, };
-    run (&r, "/nonexistent/program");
+    run (&r, opt, "/nonexistent/program");
     g_assert_cmpint (r.status, ==, 127);
   }
 
@@ -264,13 +266,13 @@ test_exit_status (void)
   g_assert_no_errno (g_chmod (dir, 0755));
   {
     g_auto(Result) r = { 0, };
-    run (&r, not_exec);
+    run (&r, opt, not_exec);
     g_assert_cmpint (r.status, ==, 126);
     g_assert_nonnull (strstr (r.err, "not-executable"));
   }
   {
     g_auto(Result) r = { 0, };
-    run (&r, dir);
+    run (&r, opt, dir);
     g_assert_cmpint (r.status, ==, 126);
   }
   g_assert_no_errno (g_unlink (not_exec));
@@ -280,8 +282,9 @@ test_exit_status (void)
 /* SIGHUP, SIGINT, SIGQUIT and SIGTERM to spacetest-run reach PROGRAM,
  * and its death by them is the status 128+N. */
 static void
-test_signals (void)
+test_signals (gconstpointer data)
 {
+  const char *opt = data != NULL ? data : "--";
   static const int signals[] = { SIGTERM, SIGHUP, SIGQUIT, SIGINT };
 
   spacetest_test_check_leaks ();
@@ -292,7 +295,7 @@ test_signals (void)
        * driver may run us with SIGINT ignored), and says it is ready. */
       g_autofree char *script = g_strdup_printf (
         "trap - %d; echo ready; while :; do sleep 1; done", signals[i]);
-      const char *argv[] = { RUN, "sh", "-c", script, NULL };
+      const char *argv[] = { RUN, opt, "sh", "-c", script, NULL };
       g_autoptr(GError) error = NULL;
       char buf[16] = "";
       GPid pid;
@@ -318,92 +321,6 @@ test_signals (void)
       g_assert_no_errno (kill (pid, signals[i]));
       g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
       /* not killed itself: it exited with PROGRAM's status */
-      g_assert_true (WIFEXITED (status));
-      g_assert_cmpint (WEXITSTATUS (status), ==, 128 + signals[i]);
-    }
-}
-
-/* The same with --pid, where PROGRAM is the child of the spacer service
- * (PID 1 of the new PID namespace), not of spacetest-run. */
-static void
-test_pid_status (void)
-{
-  static const int signals[] = { SIGTERM, SIGINT };
-  g_autofree char *dir = NULL;
-  g_autofree char *not_exec = NULL;
-  g_autoptr(GError) error = NULL;
-
-  spacetest_test_check_leaks ();
-
-  {
-    g_auto(Result) r = { 0, };
-    run (&r, "--pid", "sh", "-c", "exit 3");
-    if (!made (&r))
-      return;
-    g_assert_cmpint (r.status, ==, 3);
-    g_assert_cmpstr (r.err, ==, "");
-  }
-  {
-    g_auto(Result) r = { 0, };
-    run (&r, "--pid", "sh", "-c", "kill -TERM $$; sleep 10");
-    g_assert_cmpint (r.status, ==, 128 + SIGTERM);
-  }
-  {
-    g_auto(Result) r = { 0, };
-    run (&r, "--pid", "spacetest-run-no-such-program");
-    g_assert_cmpint (r.status, ==, 127);
-    g_assert_nonnull (strstr (r.err, "spacetest-run-no-such-program"));
-  }
-  {
-    g_auto(Result) r = { 0, };
-    run (&r, "--pid", "/nonexistent/program");
-    g_assert_cmpint (r.status, ==, 127);
-    g_assert_nonnull (strstr (r.err, "/nonexistent/program"));
-  }
-
-  dir = g_dir_make_tmp ("spacetest-run-XXXXXX", &error);
-  g_assert_no_error (error);
-  not_exec = g_build_filename (dir, "not-executable", NULL);
-  g_assert_true (g_file_set_contents (not_exec, "#!/bin/sh\nexit 0\n", -1,
-                                      &error));
-  g_assert_no_error (error);
-  g_assert_no_errno (g_chmod (not_exec, 0644));
-  g_assert_no_errno (g_chmod (dir, 0755));
-  {
-    g_auto(Result) r = { 0, };
-    run (&r, "--pid", not_exec);
-    g_assert_cmpint (r.status, ==, 126);
-    g_assert_nonnull (strstr (r.err, "not-executable"));
-  }
-  {
-    g_auto(Result) r = { 0, };
-    run (&r, "--pid", dir);
-    g_assert_cmpint (r.status, ==, 126);
-  }
-  g_assert_no_errno (g_unlink (not_exec));
-  g_assert_no_errno (g_rmdir (dir));
-
-  /* forwarded through the pidfd */
-  for (gsize i = 0; i < G_N_ELEMENTS (signals); i++)
-    {
-      g_autofree char *script = g_strdup_printf (
-        "trap - %d; echo ready; while :; do sleep 1; done", signals[i]);
-      const char *argv[] = { RUN, "--pid", "sh", "-c", script, NULL };
-      char buf[16] = "";
-      GPid pid;
-      int out, status;
-
-      g_assert_true (g_spawn_async_with_pipes (NULL, (char **) argv, NULL,
-                                               G_SPAWN_DO_NOT_REAP_CHILD,
-                                               NULL, NULL, &pid, NULL, &out,
-                                               NULL, &error));
-      g_assert_no_error (error);
-      g_assert_cmpint (read (out, buf, sizeof buf - 1), >, 0);
-      close (out);
-      g_assert_true (g_str_has_prefix (buf, "ready"));
-
-      g_assert_no_errno (kill (pid, signals[i]));
-      g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
       g_assert_true (WIFEXITED (status));
       g_assert_cmpint (WEXITSTATUS (status), ==, 128 + signals[i]);
     }
@@ -1040,15 +957,17 @@ main (int    argc,
   g_test_add_func ("/run/help", test_help);
   g_test_add_func ("/run/usage-errors", test_usage_errors);
   g_test_add_func ("/run/options-end", test_options_end);
-  g_test_add_func ("/run/exit-status", test_exit_status);
-  g_test_add_func ("/run/signals", test_signals);
+  g_test_add_data_func ("/run/exit-status", NULL, test_exit_status);
+  g_test_add_data_func ("/run/signals", NULL, test_signals);
   g_test_add_func ("/run/refused", test_refused);
   g_test_add_func ("/run/types", test_types);
   g_test_add_func ("/run/isolation", test_isolation);
   g_test_add_func ("/run/time", test_time);
   g_test_add_func ("/run/home", test_home);
   g_test_add_func ("/run/pid", test_pid);
-  g_test_add_func ("/run/pid-status", test_pid_status);
+  /* PROGRAM is the spacer service's child: the statuses and signals */
+  g_test_add_data_func ("/run/pid/exit-status", "--pid", test_exit_status);
+  g_test_add_data_func ("/run/pid/signals", "--pid", test_signals);
   g_test_add_func ("/run/ethernet", test_ethernet);
   g_test_add_func ("/run/add-host", test_add_host);
   g_test_add_func ("/run/gtest-program", test_gtest_program);
