@@ -201,18 +201,21 @@ _spacetest_wire_spawn_reply (guint32 serial,
 }
 
 /* A copy of @text short enough for any reply: a message may quote what a
- * client sent, and a reply too large to send would leave it unanswered. */
+ * client sent, and a reply too large to send would leave it unanswered.
+ * Valid UTF-8 too, which a GVariant string must be: a message may quote
+ * a file name in another encoding (a spawn request's path). */
 static char *
 bounded_text (const char *text)
 {
+  g_autofree char *valid = g_utf8_make_valid (text, -1);
   const char *end;
 
-  if (strlen (text) <= SPACETEST_WIRE_MAX_TEXT)
-    return g_strdup (text);
+  if (strlen (valid) <= SPACETEST_WIRE_MAX_TEXT)
+    return g_steal_pointer (&valid);
 
-  /* Cut at a character boundary: GVariant strings are UTF-8. */
-  end = g_utf8_find_prev_char (text, text + SPACETEST_WIRE_MAX_TEXT + 1);
-  return g_strdup_printf ("%.*s…", (int) (end - text), text);
+  /* Cut at a character boundary. */
+  end = g_utf8_find_prev_char (valid, valid + SPACETEST_WIRE_MAX_TEXT + 1);
+  return g_strdup_printf ("%.*s…", (int) (end - valid), valid);
 }
 
 GVariant *
