@@ -7,7 +7,9 @@
  * time and uts "rooms" owned by its own user namespace, and "subspaces":
  * new services in child user and/or PID namespaces — and exits at end of
  * file. It reaps every child; as PID 1 of a PID namespace it also reaps
- * the orphans reparented to it.
+ * the orphans reparented to it. It also runs programs for its client
+ * ("spawn", spacetest-run --pid): as their parent, it sends each one's
+ * wait status through a pipe when it has reaped it.
  *
  * This file is the program: its main loop and the real actions. The
  * requests are decoded and answered in spacetest-spacer-service.c.
@@ -27,7 +29,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,14 +43,16 @@ static void
 reap_children (SpacetestService *service)
 {
   pid_t pid;
+  int status = 0;
 
-  while ((pid = _spacetest_reap (-1, WNOHANG, NULL)) > 0)
-    for (guint i = 0; i < service->subservices->len; i++)
-      if (g_array_index (service->subservices, pid_t, i) == pid)
-        {
-          g_array_remove_index_fast (service->subservices, i);
-          break;
-        }
+  while ((pid = _spacetest_reap (-1, WNOHANG, &status)) > 0)
+    if (!_spacetest_service_spawned_ended (service, pid, status))
+      for (guint i = 0; i < service->subservices->len; i++)
+        if (g_array_index (service->subservices, pid_t, i) == pid)
+          {
+            g_array_remove_index_fast (service->subservices, i);
+            break;
+          }
 }
 
 /* In the rooms child: creates the namespaces and sends their fds;
@@ -186,9 +194,221 @@ spawn_service (int      clone_flags,
   return _spacetest_spawn_spacer (NULL, clone_flags, sock, TRUE, error);
 }
 
+/* ---- spawn -------------------------------------------------------------- */
+
+/* What the spawned child reports over its error pipe when it does not
+ * reach the program. */
+typedef struct
+{
+  int step;     /* SPAWN_STEP_… */
+  int errsv;
+} SpawnFailure;
+
+enum
+{
+  SPAWN_STEP_EXEC,
+  SPAWN_STEP_SETNS,
+  SPAWN_STEP_CWD,
+  SPAWN_STEP_PROC,
+  SPAWN_STEP_FDS,
+};
+
+/* A fresh mount namespace with a /proc for our PID namespace, as
+ * _spacetest_setup_new_namespaces () makes one, but with the errno. */
+static int
+mount_own_proc (void)
+{
+  if (unshare (CLONE_NEWNS) != 0 ||
+      mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+      mount ("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+             NULL) != 0)
+    return errno;
+  return 0;
+}
+
+/* In the spawned child: the copy of a single-threaded service, so any
+ * call is safe. Never returns. */
+G_GNUC_NORETURN static void
+spawned_child (const SpacetestWireSpawn *spawn,
+               int                       report_fd)
+{
+  SpawnFailure failure = { SPAWN_STEP_SETNS, 0 };
+  int mnt_fd = -1;
+  sigset_t mask;
+
+  /* the client's dispositions and mask, not the service's */
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      signal (sig, sig <= 64 && (spawn->sigignore & (G_GUINT64_CONSTANT (1)
+                                                     << (sig - 1)))
+                     ? SIG_IGN : SIG_DFL);
+  sigemptyset (&mask);
+  for (int sig = 1; sig < NSIG && sig <= 64; sig++)
+    if (spawn->sigmask & (G_GUINT64_CONSTANT (1) << (sig - 1)))
+      sigaddset (&mask, sig);
+  sigprocmask (SIG_SETMASK, &mask, NULL);
+
+  /* The namespaces, the mount namespace last: joining it changes the
+   * root and working directories. */
+  for (guint i = 0; i < spawn->n_namespaces; i++)
+    {
+      SpacetestNamespaceType type = 0;
+      guint64 dev, ino;
+      int errsv;
+
+      if (_spacetest_fd_is_ns (spawn->namespaces[i], &type, &dev, &ino,
+                               &errsv) &&
+          type == SPACETEST_NAMESPACE_TYPE_MNT)
+        mnt_fd = spawn->namespaces[i];
+      else if (setns (spawn->namespaces[i], 0) != 0)
+        goto failed;
+    }
+  if (mnt_fd >= 0 && setns (mnt_fd, CLONE_NEWNS) != 0)
+    goto failed;
+
+  failure.step = SPAWN_STEP_CWD;
+  if (fchdir (spawn->cwd) != 0)
+    goto failed;
+
+  /* As PID 1: a /proc that shows our PID namespace, in a copy of the
+   * mount namespace just joined (the client keeps its own /proc). The
+   * working directory moves into the copy. */
+  failure.step = SPAWN_STEP_PROC;
+  if (getppid () == 1 && (errno = mount_own_proc ()) != 0)
+    goto failed;
+
+  /* the received fds are above 2: no dup2() overwrites another */
+  failure.step = SPAWN_STEP_FDS;
+  for (int i = 0; i < 3; i++)
+    if (dup2 (spawn->stdio[i], i) != i)
+      goto failed;
+  /* nothing else of the service's reaches the program (its socket is
+   * inherited without FD_CLOEXEC) */
+  if (syscall (SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
+    {
+      for (int fd = 3; fd < 1024; fd++)
+        if (fd != report_fd)
+          fcntl (fd, F_SETFD, FD_CLOEXEC);
+    }
+
+  failure.step = SPAWN_STEP_EXEC;
+  execve (spawn->path, spawn->argv, spawn->envp);
+  if (errno == ENOEXEC)
+    {
+      /* as execvp() does: a script without "#!" is the shell's */
+      guint n = g_strv_length (spawn->argv);
+      char **argv = g_new0 (char *, n + 2);
+
+      argv[0] = (char *) "/bin/sh";
+      argv[1] = spawn->path;
+      for (guint i = 1; i < n; i++)
+        argv[i + 1] = spawn->argv[i];
+      execve (argv[0], argv, spawn->envp);
+      errno = ENOEXEC;
+    }
+
+failed:
+  failure.errsv = errno;
+  while (write (report_fd, &failure, sizeof failure) < 0 && errno == EINTR)
+    ;
+  _exit (127);
+}
+
+static const char *
+spawn_step_what (int step)
+{
+  switch (step)
+    {
+    case SPAWN_STEP_SETNS:
+      return _("enter the namespaces of a new process");
+    case SPAWN_STEP_CWD:
+      return _("change to the working directory of a new process");
+    case SPAWN_STEP_PROC:
+      return _("mount /proc for a new process");
+    case SPAWN_STEP_FDS:
+    default:
+      return _("set up the standard descriptors of a new process");
+    }
+}
+
+/* Starts what a spawn request asks for; see SpacetestServiceActions. It
+ * waits for the child to execute the program (or fail to), which takes
+ * no longer than the system calls before it. */
+static pid_t
+spawn_program (const SpacetestWireSpawn  *spawn,
+               int                       *pidfd,
+               GError                   **error)
+{
+  SpawnFailure failure;
+  int report[2];
+  ssize_t n;
+  pid_t pid;
+
+  if (pipe2 (report, O_CLOEXEC) != 0)
+    {
+      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
+                                       _("create a pipe in the spacer "
+                                         "service"));
+      return -1;
+    }
+
+  /* A plain fork: the child joins a time namespace and a mount
+   * namespace, which the kernel refuses to a process that shares its
+   * memory. */
+  pid = fork ();
+  if (pid == 0)
+    {
+      close (report[0]);
+      spawned_child (spawn, report[1]);
+    }
+  close (report[1]);
+  if (pid < 0)
+    {
+      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
+                                       _("fork in the spacer service"));
+      close (report[0]);
+      return -1;
+    }
+
+  do
+    n = read (report[0], &failure, sizeof failure);
+  while (n < 0 && errno == EINTR);
+  close (report[0]);
+
+  if (n == sizeof failure)
+    {
+      _spacetest_reap (pid, 0, NULL);
+      if (failure.step == SPAWN_STEP_EXEC)
+        {
+          g_set_error (error, G_FILE_ERROR,
+                       g_file_error_from_errno (failure.errsv),
+                       _("Cannot execute “%s”: %s"), spawn->path,
+                       g_strerror (failure.errsv));
+          return -1;
+        }
+      _spacetest_set_error_from_errno (error, failure.errsv,
+                                       SPACETEST_ERROR_FAILED,
+                                       spawn_step_what (failure.step));
+      return -1;
+    }
+
+  *pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+  if (*pidfd < 0)
+    {
+      _spacetest_set_error_from_errno (error, errno,
+                                       SPACETEST_ERROR_NOT_SUPPORTED,
+                                       _("open a pidfd for a new process"));
+      kill (pid, SIGKILL);
+      _spacetest_reap (pid, 0, NULL);
+      return -1;
+    }
+  return pid;
+}
+
 static const SpacetestServiceActions real_actions = {
   .make_rooms = make_rooms,
   .spawn_service = spawn_service,
+  .spawn_program = spawn_program,
 };
 
 static gboolean
@@ -218,8 +438,10 @@ become_new_service (SpacetestService *service,
   service->reborn = FALSE;
   service->greeted = FALSE;
   service->sock = 3;
-  /* the parent's children are not ours */
+  /* the parent's children are not ours (and the descriptors of its
+   * status pipes are closed already) */
   g_array_set_size (service->subservices, 0);
+  g_array_set_size (service->spawned, 0);
 
   if (getpid () == 1 && !become_pid1 ())
     return FALSE;
@@ -268,6 +490,7 @@ main (int argc, char **argv)
     return 1;
 
   service.subservices = g_array_new (FALSE, FALSE, sizeof (pid_t));
+  service.spawned = g_array_new (FALSE, FALSE, sizeof (SpacetestSpawned));
 
   sigemptyset (&mask);
   sigaddset (&mask, SIGCHLD);
@@ -321,7 +544,20 @@ main (int argc, char **argv)
   for (guint i = 0; i < service.subservices->len; i++)
     _spacetest_reap (g_array_index (service.subservices, pid_t, i), 0, NULL);
   g_array_set_size (service.subservices, 0);
+  /* so do the programs it started; their status pipes say how */
+  for (guint i = 0; i < service.spawned->len; i++)
+    kill (g_array_index (service.spawned, SpacetestSpawned, i).pid, SIGKILL);
+  while (service.spawned->len > 0)
+    {
+      pid_t pid = g_array_index (service.spawned, SpacetestSpawned, 0).pid;
+      int status = 0;
+
+      if (_spacetest_reap (pid, 0, &status) != pid)
+        status = W_EXITCODE (0, SIGKILL);
+      _spacetest_service_spawned_ended (&service, pid, status);
+    }
   reap_children (&service);
   g_array_unref (service.subservices);
+  g_array_unref (service.spawned);
   return 0;
 }

@@ -35,13 +35,29 @@ typedef struct
   pid_t    (*spawn_service) (int                      clone_flags,
                              int                      sock,
                              GError                 **error);
+  /* Starts a child that executes what @spawn asks for (see
+   * spacetest-wire-private.h) and puts a pidfd for it into *@pidfd.
+   * Returns its pid, or -1 with @error set: a GFileError when the program
+   * could not be executed, a SpacetestError when something before that
+   * failed. Takes nothing out of @spawn. */
+  pid_t    (*spawn_program) (const SpacetestWireSpawn *spawn,
+                             int                      *pidfd,
+                             GError                  **error);
 } SpacetestServiceActions;
+
+/* A process a spawn request started, and where its wait status goes. */
+typedef struct
+{
+  pid_t pid;
+  int status_fd;
+} SpacetestSpawned;
 
 typedef struct
 {
   int sock;
   gboolean greeted;
   GArray *subservices;   /* pids of the services it started */
+  GArray *spawned;       /* of SpacetestSpawned: the programs it started */
   /* Set in a new service that a subspace request just started: it
    * answers nothing of its parent's and goes on serving its own client
    * on fd 3 (see become_new_service () in spacetest-spacer-main.c). */
@@ -56,5 +72,11 @@ typedef struct
  * 0 both at end of file and for an empty datagram. */
 gboolean  _spacetest_service_serve_one   (SpacetestService  *service,
                                           gboolean           hangup);
+
+/* Reports the wait @status of the spawned process @pid, if it is one,
+ * through its status pipe, and forgets it; FALSE if it is none. */
+gboolean  _spacetest_service_spawned_ended (SpacetestService *service,
+                                            pid_t             pid,
+                                            int               status);
 
 G_END_DECLS

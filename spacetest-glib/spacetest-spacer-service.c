@@ -142,6 +142,67 @@ handle_subspace (SpacetestService      *service,
   return _spacetest_wire_subspace_reply (request->serial, types);
 }
 
+/* The status pipe has room for one wait status: the write never
+ * blocks (and a reader that is gone is no concern of the service). */
+gboolean
+_spacetest_service_spawned_ended (SpacetestService *service,
+                                  pid_t             pid,
+                                  int               status)
+{
+  for (guint i = 0; service->spawned != NULL && i < service->spawned->len;
+       i++)
+    {
+      SpacetestSpawned *spawned = &g_array_index (service->spawned,
+                                                  SpacetestSpawned, i);
+      gint32 value = status;
+
+      if (spawned->pid != pid)
+        continue;
+      while (write (spawned->status_fd, &value, sizeof value) < 0 &&
+             errno == EINTR)
+        ;
+      close (spawned->status_fd);
+      g_array_remove_index_fast (service->spawned, i);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static GVariant *
+handle_spawn (SpacetestService      *service,
+              SpacetestWireMessage  *request,
+              GArray                *fds,
+              GError               **error)
+{
+  g_auto(SpacetestWireSpawn) spawn = SPACETEST_WIRE_SPAWN_INIT;
+  SpacetestSpawned spawned;
+  int pidfd = -1;
+
+  if (!_spacetest_wire_take_spawn (request, &spawn, error))
+    return NULL;
+
+  /* a status pipe that never blocks the service */
+  if (fcntl (spawn.status, F_SETFL, O_NONBLOCK) != 0)
+    {
+      _spacetest_set_error_from_errno (error, errno,
+                                       SPACETEST_ERROR_INVALID_ARGUMENT,
+                                       _("use the status pipe of a spawn "
+                                         "request"));
+      return NULL;
+    }
+
+  spawned.pid = service->actions->spawn_program (&spawn, &pidfd, error);
+  if (spawned.pid < 0)
+    return NULL;
+
+  spawned.status_fd = g_steal_fd (&spawn.status);
+  if (service->spawned == NULL)
+    service->spawned = g_array_new (FALSE, FALSE, sizeof (SpacetestSpawned));
+  g_array_append_val (service->spawned, spawned);
+  g_array_append_val (fds, pidfd);
+  return _spacetest_wire_spawn_reply (request->serial, spawned.pid);
+}
+
 static GVariant *
 handle_request (SpacetestService      *service,
                 SpacetestWireMessage  *request,
@@ -150,7 +211,7 @@ handle_request (SpacetestService      *service,
 {
   SpacetestWireRequest kind = _spacetest_wire_get_request (request);
 
-  if (request->fds->len > 0)
+  if (request->fds->len > 0 && kind != SPACETEST_WIRE_SPAWN)
     {
       g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
                    _("Spacer request '%s' carried unexpected file "
@@ -179,6 +240,9 @@ handle_request (SpacetestService      *service,
 
     case SPACETEST_WIRE_SUBSPACE:
       return handle_subspace (service, request, fds, error);
+
+    case SPACETEST_WIRE_SPAWN:
+      return handle_spawn (service, request, fds, error);
 
     case SPACETEST_WIRE_UNKNOWN:
     default:

@@ -3,6 +3,7 @@
 /* spacetest-spacer.c: SpacetestSpacer, the client of a spacer service */
 
 #include "spacetest-namespace-private.h"
+#include "spacetest-spacer-private.h"
 #include "spacetest-spawn-private.h"
 #include "spacetest-wire-private.h"
 
@@ -18,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gio/gunixfdlist.h>
 #include <gio/gunixfdmessage.h>
 
 /**
@@ -417,21 +419,46 @@ send_request (SpacetestSpacer          *self,
               guint32                   serial,
               SpacetestWireRequest      kind,
               SpacetestNamespaceType    types,
+              const SpacetestWireSpawn *spawn,
               GError                  **error)
 {
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GError) local_error = NULL;
+  g_autoptr(GArray) fds = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr(GSocketControlMessage) fd_message = NULL;
+  GSocketControlMessage *messages[1];
   GError *send_error = NULL;
   GOutputVector vector;
 
-  bytes = _spacetest_wire_to_bytes (_spacetest_wire_request (serial, kind,
-                                                             types),
+  bytes = _spacetest_wire_to_bytes (spawn != NULL
+                                      ? _spacetest_wire_spawn_request (serial,
+                                                                       spawn,
+                                                                       fds)
+                                      : _spacetest_wire_request (serial, kind,
+                                                                 types),
                                     error);
   if (bytes == NULL)
     return FALSE;
 
+  /* the fds a spawn request names, as SCM_RIGHTS (GUnixFDList dups
+   * them; the caller keeps its own) */
+  if (fds->len > 0)
+    {
+      g_autoptr(GUnixFDList) list =
+        g_unix_fd_list_new_from_array (NULL, 0);
+
+      for (guint i = 0; i < fds->len; i++)
+        if (g_unix_fd_list_append (list, g_array_index (fds, int, i),
+                                   error) < 0)
+          return FALSE;
+      fd_message = g_unix_fd_message_new_with_fd_list (list);
+      messages[0] = fd_message;
+    }
+
   vector.buffer = g_bytes_get_data (bytes, &vector.size);
-  if (g_socket_send_message (self->socket, NULL, &vector, 1, NULL, 0,
+  if (g_socket_send_message (self->socket, NULL, &vector, 1,
+                             fd_message != NULL ? messages : NULL,
+                             fd_message != NULL ? 1 : 0,
                              G_SOCKET_MSG_NONE, NULL, &local_error) >= 0)
     return TRUE;
 
@@ -732,6 +759,7 @@ static void
 request_start (SpacetestSpacer         *self,
                SpacetestWireRequest     kind,
                SpacetestNamespaceType   types,
+               const SpacetestWireSpawn *spawn,
                GCancellable            *cancellable,
                Runner                  *runner,
                Done                     done,
@@ -749,7 +777,7 @@ request_start (SpacetestSpacer         *self,
     }
 
   if ((runner->context == NULL && !can_wait_privately (self, &error)) ||
-      !send_request (self, serial, kind, types, &error))
+      !send_request (self, serial, kind, types, spawn, &error))
     {
       end_request (self);
       done (NULL, error, user_data);
@@ -841,12 +869,13 @@ static void
 operation_start (const Operation         *operation,
                  SpacetestSpacer         *self,
                  SpacetestNamespaceType   types,
+                 const SpacetestWireSpawn *spawn,
                  GCancellable            *cancellable,
                  Runner                  *runner,
                  Done                     done,
                  gpointer                 user_data)
 {
-  request_start (self, operation->request, types, cancellable, runner,
+  request_start (self, operation->request, types, spawn, cancellable, runner,
                  operation->replied,
                  op_new (self, types, cancellable, runner, done, user_data));
 }
@@ -932,12 +961,14 @@ static gpointer
 run_sync (const Operation         *operation,
           SpacetestSpacer         *self,
           SpacetestNamespaceType   types,
+          const SpacetestWireSpawn *spawn,
           GCancellable            *cancellable,
           GError                 **error)
 {
   Runner runner = { NULL, };
 
-  operation_start (operation, self, types, cancellable, &runner, sync_done,
+  operation_start (operation, self, types, spawn, cancellable, &runner,
+                   sync_done,
                    &runner);
   while (!runner.done)
     {
@@ -1020,7 +1051,7 @@ run_async (SpacetestSpacer          *self,
 
   if (_spacetest_wire_check_types (operation->request, types, function,
                                    &error))
-    operation_start (operation, self, types, cancellable, &call->runner,
+    operation_start (operation, self, types, NULL, cancellable, &call->runner,
                      async_done, task);
   else
     async_done (NULL, error, task);
@@ -1250,7 +1281,8 @@ subspace_replied (gpointer  result,
 
   /* The new service answers its handshake as soon as it runs; the wait
    * for that is one more request, which blocks nothing either. */
-  operation_start (&handshake_operation, sub, 0, op->cancellable, op->runner,
+  operation_start (&handshake_operation, sub, 0, NULL, op->cancellable,
+                   op->runner,
                    op->done, op->user_data);
   op_free (op);
 }
@@ -1362,7 +1394,7 @@ spacer_start (SpacetestSpacer  *self,
     }
   self->is_child = TRUE;
 
-  started = run_sync (&handshake_operation, self, 0, cancellable, error);
+  started = run_sync (&handshake_operation, self, 0, NULL, cancellable, error);
   return started != NULL;
 }
 
@@ -1453,7 +1485,8 @@ spacetest_spacer_subspace (SpacetestSpacer         *self,
                                     "spacetest_spacer_subspace()", error))
     return NULL;
 
-  return run_sync (&subspace_operation, self, types, cancellable, error);
+  return run_sync (&subspace_operation, self, types, NULL, cancellable,
+                   error);
 }
 
 /**
@@ -1550,7 +1583,7 @@ spacetest_spacer_rooms (SpacetestSpacer         *self,
                                     "spacetest_spacer_rooms()", error))
     return NULL;
 
-  return run_sync (&rooms_operation, self, types, cancellable, error);
+  return run_sync (&rooms_operation, self, types, NULL, cancellable, error);
 }
 
 /**
@@ -1637,7 +1670,7 @@ spacetest_spacer_new_transient (SpacetestSpacer         *self,
                                "spacetest_spacer_new_transient()", error))
     return NULL;
 
-  rooms = run_sync (&rooms_operation, self, type, cancellable, error);
+  rooms = run_sync (&rooms_operation, self, type, NULL, cancellable, error);
   if (rooms == NULL)
     return NULL;
 
@@ -1810,5 +1843,116 @@ spacetest_spacer_close (SpacetestSpacer  *self,
       return FALSE;
     }
 
+  return TRUE;
+}
+
+/* ---- spawn (private: spacetest-run) ------------------------------------- */
+
+typedef struct
+{
+  GPid pid;
+  int pidfd;
+} Spawned;
+
+static void
+spawned_free (gpointer data)
+{
+  Spawned *spawned = data;
+
+  g_clear_fd (&spawned->pidfd, NULL);
+  g_free (spawned);
+}
+
+static void
+spawn_replied (gpointer  result,
+               GError   *error,
+               gpointer  user_data)
+{
+  g_autoptr(SpacetestWireMessage) reply = result;
+  Op *op = user_data;
+  Spawned *spawned = NULL;
+
+  if (reply != NULL)
+    {
+      spawned = g_new0 (Spawned, 1);
+      spawned->pidfd = -1;
+      if (!_spacetest_wire_take_spawned (reply, &spawned->pid,
+                                         &spawned->pidfd, &error))
+        g_clear_pointer (&spawned, spawned_free);
+    }
+  op_finish (op, spawned, error);
+}
+
+static const Operation spawn_operation = {
+  SPACETEST_WIRE_SPAWN, spawn_replied, spawned_free,
+};
+
+/* See spacetest-spacer-private.h. */
+gboolean
+_spacetest_spacer_spawn (SpacetestSpacer           *self,
+                         const char                *path,
+                         const char * const        *argv,
+                         const char * const        *envp,
+                         int                        cwd_fd,
+                         const int                  stdio_fds[3],
+                         SpacetestNamespace * const *namespaces,
+                         guint                      n_namespaces,
+                         const sigset_t            *sigmask,
+                         const sigset_t            *sigignore,
+                         GPid                      *pid_out,
+                         int                       *pidfd_out,
+                         int                       *status_fd_out,
+                         GError                   **error)
+{
+  SpacetestWireSpawn spawn = SPACETEST_WIRE_SPAWN_INIT;
+  Spawned *spawned;
+  int status_pipe[2];
+
+  g_return_val_if_fail (SPACETEST_IS_SPACER (self), FALSE);
+  g_return_val_if_fail (path != NULL && g_path_is_absolute (path), FALSE);
+  g_return_val_if_fail (argv != NULL && argv[0] != NULL, FALSE);
+  g_return_val_if_fail (n_namespaces <= SPACETEST_WIRE_MAX_SPAWN_NS, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (pipe2 (status_pipe, O_CLOEXEC) != 0)
+    {
+      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
+                                       _("create a status pipe"));
+      return FALSE;
+    }
+
+  spawn.path = (char *) path;
+  spawn.argv = (char **) argv;
+  spawn.envp = (char **) envp;
+  for (int sig = 1; sig < NSIG && sig <= 64; sig++)
+    {
+      guint64 bit = G_GUINT64_CONSTANT (1) << (sig - 1);
+
+      if (sigmask != NULL && sigismember (sigmask, sig) == 1)
+        spawn.sigmask |= bit;
+      if (sigignore != NULL && sigismember (sigignore, sig) == 1)
+        spawn.sigignore |= bit;
+    }
+  spawn.cwd = cwd_fd;
+  for (int i = 0; i < 3; i++)
+    spawn.stdio[i] = stdio_fds[i];
+  spawn.status = status_pipe[1];
+  for (guint i = 0; i < n_namespaces; i++)
+    spawn.namespaces[i] = spacetest_namespace_get_fd (namespaces[i]);
+  spawn.n_namespaces = n_namespaces;
+
+  spawned = run_sync (&spawn_operation, self, 0, &spawn, NULL, error);
+  /* only the service (and the program's end) may hold the write end */
+  close (status_pipe[1]);
+  if (spawned == NULL)
+    {
+      close (status_pipe[0]);
+      return FALSE;
+    }
+
+  *pid_out = spawned->pid;
+  *pidfd_out = g_steal_fd (&spawned->pidfd);
+  *status_fd_out = status_pipe[0];
+  spawned_free (spawned);
   return TRUE;
 }

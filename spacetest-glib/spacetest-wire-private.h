@@ -10,10 +10,14 @@
  * Requests:  "hello"    {version: u}
  *            "rooms"    {types: u}
  *            "subspace" {types: u}
+ *            "spawn"    {path: ay, argv: aay, envp: aay, cwd: h,
+ *                        stdin: h, stdout: h, stderr: h, status: h,
+ *                        namespaces: ah, sigmask: t?, sigignore: t?}
  * Replies carry the request's serial and are named "ok" or "error":
  *            "ok"       hello: {version: u}
  *                       rooms: {namespaces: ah}
  *                       subspace: {socket: h, pidfd: h, user: h?, pid: h?}
+ *                       spawn: {pid: i, pidfd: h}
  *            "error"    {domain: s, code: i, message: s}
  *
  * spacetest-wire.c builds and parses every message; nothing else knows
@@ -33,9 +37,13 @@ G_BEGIN_DECLS
 
 #define SPACETEST_WIRE_VERSION 1
 #define SPACETEST_WIRE_TYPE "(usa{sv})"
-/* Large enough for the largest reply (six rooms, or a subspace's four). */
-#define SPACETEST_WIRE_MAX_FDS 8
-#define SPACETEST_WIRE_MAX_SIZE 4096
+/* Large enough for the largest message: a spawn request's eleven (a
+ * working directory, three for stdio, a status pipe, six namespaces). */
+#define SPACETEST_WIRE_MAX_FDS 12
+/* A spawn request carries a whole argument vector and environment. */
+#define SPACETEST_WIRE_MAX_SIZE (128 * 1024)
+/* The namespaces a spawned process may join (SPACETEST_ROOM_TYPES). */
+#define SPACETEST_WIRE_MAX_SPAWN_NS 6
 /* The longest message text an error reply carries, in bytes. */
 #define SPACETEST_WIRE_MAX_TEXT 1024
 
@@ -46,6 +54,7 @@ typedef enum
   SPACETEST_WIRE_HELLO,
   SPACETEST_WIRE_ROOMS,
   SPACETEST_WIRE_SUBSPACE,
+  SPACETEST_WIRE_SPAWN,
 } SpacetestWireRequest;
 
 /* A received message. Its descriptors belong to it until taken. */
@@ -69,6 +78,29 @@ typedef struct
 
 #define SPACETEST_WIRE_SUBSPACE_INIT { -1, -1, -1, -1 }
 
+/* What a spawn request asks for: a program executed by a child of the
+ * service, in the namespaces given (joined in this order, a mount
+ * namespace last), with these descriptors. Signal sets have bit N-1 for
+ * signal N. Built from borrowed strings and fds; parsed into owned ones
+ * (_spacetest_wire_spawn_clear() frees them). */
+typedef struct
+{
+  char *path;            /* absolute */
+  char **argv;           /* at least argv[0] */
+  char **envp;
+  guint64 sigmask;       /* blocked */
+  guint64 sigignore;     /* ignored */
+  int cwd;               /* a directory (O_PATH will do) */
+  int stdio[3];
+  int status;            /* the write end of the status pipe */
+  int namespaces[SPACETEST_WIRE_MAX_SPAWN_NS];
+  guint n_namespaces;
+} SpacetestWireSpawn;
+
+#define SPACETEST_WIRE_SPAWN_INIT \
+  { NULL, NULL, NULL, 0, 0, -1, { -1, -1, -1 }, -1, \
+    { -1, -1, -1, -1, -1, -1 }, 0 }
+
 /* ---- building ----------------------------------------------------------- */
 
 GVariant *_spacetest_wire_request        (guint32                  serial,
@@ -84,6 +116,13 @@ GVariant *_spacetest_wire_subspace_reply (guint32                  serial,
                                           SpacetestNamespaceType   types);
 GVariant *_spacetest_wire_error_reply    (guint32                  serial,
                                           const GError            *error);
+/* Appends the fds of @spawn to @fds, in the order of their handles. */
+GVariant *_spacetest_wire_spawn_request  (guint32                  serial,
+                                          const SpacetestWireSpawn *spawn,
+                                          GArray                  *fds);
+/* Handle 0: the pidfd sent with the reply. */
+GVariant *_spacetest_wire_spawn_reply    (guint32                  serial,
+                                          gint32                   pid);
 
 /* ---- parsing ------------------------------------------------------------ */
 
@@ -121,6 +160,13 @@ gboolean  _spacetest_wire_parse_types    (SpacetestWireMessage    *message,
                                           SpacetestNamespaceType  *types,
                                           GError                 **error);
 
+/* Takes what a spawn request asks for into @spawn, which the caller
+ * clears; on failure takes nothing. */
+gboolean  _spacetest_wire_take_spawn     (SpacetestWireMessage    *message,
+                                          SpacetestWireSpawn      *spawn,
+                                          GError                 **error);
+void      _spacetest_wire_spawn_clear    (SpacetestWireSpawn      *spawn);
+
 /* Replies. FALSE with the error an "error" reply carries, or with
  * SPACETEST_ERROR_PROTOCOL for anything but "ok". */
 gboolean  _spacetest_wire_parse_reply    (SpacetestWireMessage    *message,
@@ -142,6 +188,11 @@ gboolean  _spacetest_wire_take_subspace  (SpacetestWireMessage    *message,
                                           SpacetestWireSubspace   *subspace,
                                           GError                 **error);
 void      _spacetest_wire_subspace_clear (SpacetestWireSubspace   *subspace);
+/* The pid and (taken) pidfd of a spawn reply. */
+gboolean  _spacetest_wire_take_spawned   (SpacetestWireMessage    *message,
+                                          GPid                    *pid,
+                                          int                     *pidfd,
+                                          GError                 **error);
 
 /* ---- moving messages over a socket (the helper) ------------------------- */
 
@@ -169,5 +220,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SpacetestWireMessage,
                                _spacetest_wire_message_free)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SpacetestWireSubspace,
                                   _spacetest_wire_subspace_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SpacetestWireSpawn,
+                                  _spacetest_wire_spawn_clear)
 
 G_END_DECLS

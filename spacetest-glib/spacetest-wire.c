@@ -21,6 +21,7 @@ static const char * const request_names[] = {
   [SPACETEST_WIRE_HELLO] = "hello",
   [SPACETEST_WIRE_ROOMS] = "rooms",
   [SPACETEST_WIRE_SUBSPACE] = "subspace",
+  [SPACETEST_WIRE_SPAWN] = "spawn",
 };
 
 void
@@ -73,7 +74,8 @@ _spacetest_wire_request (guint32                 serial,
 {
   GVariantBuilder params;
 
-  g_return_val_if_fail (request != SPACETEST_WIRE_UNKNOWN, NULL);
+  g_return_val_if_fail (request != SPACETEST_WIRE_UNKNOWN &&
+                        request != SPACETEST_WIRE_SPAWN, NULL);
 
   g_variant_builder_init (&params, G_VARIANT_TYPE_VARDICT);
   if (request == SPACETEST_WIRE_HELLO)
@@ -133,19 +135,87 @@ _spacetest_wire_subspace_reply (guint32                serial,
   return message_new (serial, "ok", &params);
 }
 
+static gint32
+add_fd (GArray *fds,
+        int     fd)
+{
+  g_array_append_val (fds, fd);
+  return (gint32) fds->len - 1;
+}
+
+GVariant *
+_spacetest_wire_spawn_request (guint32                   serial,
+                               const SpacetestWireSpawn *spawn,
+                               GArray                   *fds)
+{
+  static const char *const stdio_keys[] = { "stdin", "stdout", "stderr" };
+  const char *const no_env[] = { NULL };
+  GVariantBuilder params;
+  GVariantBuilder handles;
+
+  g_return_val_if_fail (spawn->path != NULL && spawn->argv != NULL, NULL);
+  g_return_val_if_fail (spawn->n_namespaces <= SPACETEST_WIRE_MAX_SPAWN_NS,
+                        NULL);
+
+  g_variant_builder_init (&params, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&params, "{sv}", "path",
+                         g_variant_new_bytestring (spawn->path));
+  g_variant_builder_add (&params, "{sv}", "argv",
+                         g_variant_new_bytestring_array (
+                           (const char * const *) spawn->argv, -1));
+  g_variant_builder_add (&params, "{sv}", "envp",
+                         g_variant_new_bytestring_array (
+                           spawn->envp != NULL
+                             ? (const char * const *) spawn->envp : no_env,
+                           -1));
+  g_variant_builder_add (&params, "{sv}", "sigmask",
+                         g_variant_new_uint64 (spawn->sigmask));
+  g_variant_builder_add (&params, "{sv}", "sigignore",
+                         g_variant_new_uint64 (spawn->sigignore));
+  g_variant_builder_add (&params, "{sv}", "cwd",
+                         g_variant_new_handle (add_fd (fds, spawn->cwd)));
+  for (int i = 0; i < 3; i++)
+    g_variant_builder_add (&params, "{sv}", stdio_keys[i],
+                           g_variant_new_handle (add_fd (fds,
+                                                         spawn->stdio[i])));
+  g_variant_builder_add (&params, "{sv}", "status",
+                         g_variant_new_handle (add_fd (fds, spawn->status)));
+  g_variant_builder_init (&handles, G_VARIANT_TYPE ("ah"));
+  for (guint i = 0; i < spawn->n_namespaces; i++)
+    g_variant_builder_add (&handles, "h", add_fd (fds, spawn->namespaces[i]));
+  g_variant_builder_add (&params, "{sv}", "namespaces",
+                         g_variant_builder_end (&handles));
+  return message_new (serial, request_names[SPACETEST_WIRE_SPAWN], &params);
+}
+
+GVariant *
+_spacetest_wire_spawn_reply (guint32 serial,
+                             gint32  pid)
+{
+  GVariantBuilder params;
+
+  g_variant_builder_init (&params, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&params, "{sv}", "pid", g_variant_new_int32 (pid));
+  g_variant_builder_add (&params, "{sv}", "pidfd", g_variant_new_handle (0));
+  return message_new (serial, "ok", &params);
+}
+
 /* A copy of @text short enough for any reply: a message may quote what a
- * client sent, and a reply too large to send would leave it unanswered. */
+ * client sent, and a reply too large to send would leave it unanswered.
+ * Valid UTF-8 too, which a GVariant string must be: a message may quote
+ * a file name in another encoding (a spawn request's path). */
 static char *
 bounded_text (const char *text)
 {
+  g_autofree char *valid = g_utf8_make_valid (text, -1);
   const char *end;
 
-  if (strlen (text) <= SPACETEST_WIRE_MAX_TEXT)
-    return g_strdup (text);
+  if (strlen (valid) <= SPACETEST_WIRE_MAX_TEXT)
+    return g_steal_pointer (&valid);
 
-  /* Cut at a character boundary: GVariant strings are UTF-8. */
-  end = g_utf8_find_prev_char (text, text + SPACETEST_WIRE_MAX_TEXT + 1);
-  return g_strdup_printf ("%.*s…", (int) (end - text), text);
+  /* Cut at a character boundary. */
+  end = g_utf8_find_prev_char (valid, valid + SPACETEST_WIRE_MAX_TEXT + 1);
+  return g_strdup_printf ("%.*s…", (int) (end - valid), valid);
 }
 
 GVariant *
@@ -514,6 +584,179 @@ _spacetest_wire_take_subspace (SpacetestWireMessage    *message,
 
   *subspace = taken;
   taken = (SpacetestWireSubspace) SPACETEST_WIRE_SUBSPACE_INIT;
+  return TRUE;
+}
+
+gboolean
+_spacetest_wire_take_spawned (SpacetestWireMessage  *message,
+                              GPid                  *pid,
+                              int                   *pidfd,
+                              GError               **error)
+{
+  gint32 value;
+
+  if (!g_variant_lookup (message->params, "pid", "i", &value) || value <= 0)
+    {
+      g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+                   _("The spacer's reply lacks '%s'"), "pid");
+      return FALSE;
+    }
+  if (!take_handle (message, "pidfd", pidfd, error))
+    return FALSE;
+
+  *pid = value;
+  return TRUE;
+}
+
+void
+_spacetest_wire_spawn_clear (SpacetestWireSpawn *spawn)
+{
+  g_clear_pointer (&spawn->path, g_free);
+  g_clear_pointer (&spawn->argv, g_strfreev);
+  g_clear_pointer (&spawn->envp, g_strfreev);
+  g_clear_fd (&spawn->cwd, NULL);
+  for (int i = 0; i < 3; i++)
+    g_clear_fd (&spawn->stdio[i], NULL);
+  g_clear_fd (&spawn->status, NULL);
+  for (guint i = 0; i < spawn->n_namespaces; i++)
+    g_clear_fd (&spawn->namespaces[i], NULL);
+  spawn->n_namespaces = 0;
+}
+
+/* The error for a malformed or missing entry @key of a spawn request. */
+static gboolean
+spawn_malformed (const char  *key,
+                 const char  *wants,
+                 GError     **error)
+{
+  g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL,
+               /* Translators: the first %s is a parameter name, the second
+                * says what it must be. */
+               _("Spacer request 'spawn': '%s' must be %s"), key, wants);
+  return FALSE;
+}
+
+/* Takes the fd that entry @key (a handle) of a spawn request names. */
+static gboolean
+take_request_handle (SpacetestWireMessage  *message,
+                     const char            *key,
+                     int                   *fd,
+                     GError               **error)
+{
+  gint32 handle;
+
+  if (!g_variant_lookup (message->params, key, "h", &handle) ||
+      (*fd = take_fd (message, handle)) < 0)
+    return spawn_malformed (key, _("the handle of a file descriptor it "
+                                   "carries"), error);
+  return TRUE;
+}
+
+/* A bytestring array from entry @key: NULL if it is missing, of another
+ * type, or (with @non_empty) empty. */
+static char **
+lookup_bytestring_array (SpacetestWireMessage *message,
+                         const char           *key,
+                         gboolean              non_empty)
+{
+  g_autoptr(GVariant) value =
+    g_variant_lookup_value (message->params, key, G_VARIANT_TYPE ("aay"));
+
+  if (value == NULL || (non_empty && g_variant_n_children (value) == 0))
+    return NULL;
+  return g_variant_dup_bytestring_array (value, NULL);
+}
+
+/* An optional signal set (0 if missing). */
+static gboolean
+lookup_signal_set (SpacetestWireMessage  *message,
+                   const char            *key,
+                   guint64               *set,
+                   GError               **error)
+{
+  g_autoptr(GVariant) value = g_variant_lookup_value (message->params, key,
+                                                      NULL);
+
+  if (value == NULL)
+    return TRUE;
+  if (!g_variant_is_of_type (value, G_VARIANT_TYPE_UINT64))
+    return spawn_malformed (key, _("a 64-bit signal set"), error);
+  *set = g_variant_get_uint64 (value);
+  return TRUE;
+}
+
+gboolean
+_spacetest_wire_take_spawn (SpacetestWireMessage  *message,
+                            SpacetestWireSpawn    *spawn,
+                            GError               **error)
+{
+  static const char *const stdio_keys[] = { "stdin", "stdout", "stderr" };
+  g_auto(SpacetestWireSpawn) taken = SPACETEST_WIRE_SPAWN_INIT;
+  g_autoptr(GVariant) path = NULL;
+  g_autoptr(GVariant) handles = NULL;
+  SpacetestNamespaceType seen = 0;
+
+  path = g_variant_lookup_value (message->params, "path",
+                                 G_VARIANT_TYPE_BYTESTRING);
+  if (path == NULL || g_variant_get_bytestring (path)[0] != '/')
+    return spawn_malformed ("path", _("an absolute path"), error);
+  taken.path = g_variant_dup_bytestring (path, NULL);
+
+  taken.argv = lookup_bytestring_array (message, "argv", TRUE);
+  if (taken.argv == NULL)
+    return spawn_malformed ("argv", _("a non-empty array of byte strings"),
+                            error);
+  taken.envp = lookup_bytestring_array (message, "envp", FALSE);
+  if (taken.envp == NULL)
+    return spawn_malformed ("envp", _("an array of byte strings"), error);
+
+  if (!lookup_signal_set (message, "sigmask", &taken.sigmask, error) ||
+      !lookup_signal_set (message, "sigignore", &taken.sigignore, error))
+    return FALSE;
+
+  if (!take_request_handle (message, "cwd", &taken.cwd, error))
+    return FALSE;
+  for (int i = 0; i < 3; i++)
+    if (!take_request_handle (message, stdio_keys[i], &taken.stdio[i], error))
+      return FALSE;
+  if (!take_request_handle (message, "status", &taken.status, error))
+    return FALSE;
+
+  handles = g_variant_lookup_value (message->params, "namespaces",
+                                    G_VARIANT_TYPE ("ah"));
+  if (handles == NULL ||
+      g_variant_n_children (handles) > SPACETEST_WIRE_MAX_SPAWN_NS)
+    return spawn_malformed ("namespaces",
+                            _("an array of at most six handles"), error);
+
+  for (gsize k = 0; k < g_variant_n_children (handles); k++)
+    {
+      SpacetestNamespaceType type = 0;
+      guint64 dev, ino;
+      gint32 handle;
+      int errsv, fd;
+
+      g_variant_get_child (handles, k, "h", &handle);
+      fd = take_fd (message, handle);
+      if (fd < 0)
+        return spawn_malformed ("namespaces",
+                                _("handles of file descriptors it carries"),
+                                error);
+      taken.namespaces[taken.n_namespaces++] = fd;
+
+      /* one of each type a process may join without leaving the
+       * service's user and PID namespaces */
+      if (!_spacetest_fd_is_ns (fd, &type, &dev, &ino, &errsv) ||
+          !(type & SPACETEST_ROOM_TYPES) || (seen & type))
+        return spawn_malformed ("namespaces",
+                                _("cgroup, IPC, mount, network, time and UTS "
+                                  "namespaces, one of each at most"),
+                                error);
+      seen |= type;
+    }
+
+  *spawn = taken;
+  taken = (SpacetestWireSpawn) SPACETEST_WIRE_SPAWN_INIT;
   return TRUE;
 }
 

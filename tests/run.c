@@ -215,8 +215,10 @@ test_options_end (void)
 /* ---- exit statuses ------------------------------------------------------ */
 
 static void
-test_exit_status (void)
+test_exit_status (gconstpointer data)
 {
+  /* "--pid", or the end of the options */
+  const char *opt = data != NULL ? data : "--";
   g_autofree char *dir = NULL;
   g_autofree char *not_exec = NULL;
   g_autoptr(GError) error = NULL;
@@ -225,7 +227,7 @@ test_exit_status (void)
 
   {
     g_auto(Result) r = { 0, };
-    run (&r, "true");
+    run (&r, opt, "true");
     if (!made (&r))
       return;
     g_assert_cmpint (r.status, ==, 0);
@@ -233,23 +235,23 @@ test_exit_status (void)
   }
   {
     g_auto(Result) r = { 0, };
-    run (&r, "sh", "-c", "exit 3");
+    run (&r, opt, "sh", "-c", "exit 3");
     g_assert_cmpint (r.status, ==, 3);
   }
   {
     g_auto(Result) r = { 0, };
-    run (&r, "sh", "-c", "kill -TERM $$; sleep 10");
+    run (&r, opt, "sh", "-c", "kill -TERM $$; sleep 10");
     g_assert_cmpint (r.status, ==, 128 + SIGTERM);
   }
   {
     g_auto(Result) r = { 0, };
-    run (&r, "spacetest-run-no-such-program");
+    run (&r, opt, "spacetest-run-no-such-program");
     g_assert_cmpint (r.status, ==, 127);
     g_assert_nonnull (strstr (r.err, "spacetest-run-no-such-program"));
   }
   {
     g_auto(Result) r = { 0, };
-    run (&r, "/nonexistent/program");
+    run (&r, opt, "/nonexistent/program");
     g_assert_cmpint (r.status, ==, 127);
   }
 
@@ -264,13 +266,13 @@ test_exit_status (void)
   g_assert_no_errno (g_chmod (dir, 0755));
   {
     g_auto(Result) r = { 0, };
-    run (&r, not_exec);
+    run (&r, opt, not_exec);
     g_assert_cmpint (r.status, ==, 126);
     g_assert_nonnull (strstr (r.err, "not-executable"));
   }
   {
     g_auto(Result) r = { 0, };
-    run (&r, dir);
+    run (&r, opt, dir);
     g_assert_cmpint (r.status, ==, 126);
   }
   g_assert_no_errno (g_unlink (not_exec));
@@ -280,8 +282,9 @@ test_exit_status (void)
 /* SIGHUP, SIGINT, SIGQUIT and SIGTERM to spacetest-run reach PROGRAM,
  * and its death by them is the status 128+N. */
 static void
-test_signals (void)
+test_signals (gconstpointer data)
 {
+  const char *opt = data != NULL ? data : "--";
   static const int signals[] = { SIGTERM, SIGHUP, SIGQUIT, SIGINT };
 
   spacetest_test_check_leaks ();
@@ -292,7 +295,7 @@ test_signals (void)
        * driver may run us with SIGINT ignored), and says it is ready. */
       g_autofree char *script = g_strdup_printf (
         "trap - %d; echo ready; while :; do sleep 1; done", signals[i]);
-      const char *argv[] = { RUN, "sh", "-c", script, NULL };
+      const char *argv[] = { RUN, opt, "sh", "-c", script, NULL };
       g_autoptr(GError) error = NULL;
       char buf[16] = "";
       GPid pid;
@@ -602,14 +605,15 @@ test_pid (void)
   const char *argv[] = {
     RUN, "--pid", "sh", "-c",
     "echo $$; cat /proc/1/comm; ls -d /proc/[0-9]* | wc -l; "
-    "sleep 1000 & echo $!; read x; exit 0", NULL
+    "sleep 1000 & echo $!; echo $PPID; "
+    "awk '/^PPid/ { print $2 }' /proc/$$/status; read x; exit 0", NULL
   };
   g_autoptr(GError) error = NULL;
   g_autoptr(GIOChannel) channel = NULL;
-  g_auto(GStrv) line = g_new0 (char *, 5);
+  g_auto(GStrv) line = g_new0 (char *, 7);
   g_autofree char *daemon_ns_pid = NULL;
   struct pollfd pfd;
-  pid_t program, daemon_pid;
+  pid_t program, daemon_pid, spacer, pid1;
   GPid pid;
   int in, out, status, pidfd;
 
@@ -622,7 +626,7 @@ test_pid (void)
   g_assert_no_error (error);
   channel = g_io_channel_unix_new (out);
   g_io_channel_set_close_on_unref (channel, TRUE);
-  for (int i = 0; i < 4; i++)
+  for (int i = 0; i < 6; i++)
     {
       if (g_io_channel_read_line (channel, &line[i], NULL, NULL, &error) !=
           G_IO_STATUS_NORMAL)
@@ -645,10 +649,23 @@ test_pid (void)
   g_assert_cmpint (atoi (line[2]), >=, 3);
   g_assert_cmpint (atoi (line[2]), <=, 5);
   daemon_ns_pid = g_strdup (line[3]);
+  /* the shell's parent is PID 1, inside: a real child of it */
+  g_assert_cmpstr (line[4], ==, "1");
+  g_assert_cmpstr (line[5], ==, "1");
 
-  /* The daemon from outside: the shell is spacetest-run's child (beside
-   * the spacer service), the daemon the shell's only one. */
-  program = only_child_of (pid, "sh");
+  /* The daemon from outside: spacetest-run's only child is its spacer
+   * service, whose only child is PID 1 of the new namespace (the
+   * subspace's service), whose only child is the shell; the daemon is
+   * the shell's only one. */
+  spacer = only_child_of (pid, NULL);
+  g_assert_cmpint (spacer, >, 0);
+  pid1 = only_child_of (spacer, NULL);
+  g_assert_cmpint (pid1, >, 0);
+  {
+    g_autofree char *inner = innermost_pid (pid1);
+    g_assert_cmpstr (inner, ==, "1");
+  }
+  program = only_child_of (pid1, "sh");
   g_assert_cmpint (program, >, 0);
   {
     g_autofree char *inner = innermost_pid (program);
@@ -940,14 +957,17 @@ main (int    argc,
   g_test_add_func ("/run/help", test_help);
   g_test_add_func ("/run/usage-errors", test_usage_errors);
   g_test_add_func ("/run/options-end", test_options_end);
-  g_test_add_func ("/run/exit-status", test_exit_status);
-  g_test_add_func ("/run/signals", test_signals);
+  g_test_add_data_func ("/run/exit-status", NULL, test_exit_status);
+  g_test_add_data_func ("/run/signals", NULL, test_signals);
   g_test_add_func ("/run/refused", test_refused);
   g_test_add_func ("/run/types", test_types);
   g_test_add_func ("/run/isolation", test_isolation);
   g_test_add_func ("/run/time", test_time);
   g_test_add_func ("/run/home", test_home);
   g_test_add_func ("/run/pid", test_pid);
+  /* PROGRAM is the spacer service's child: the statuses and signals */
+  g_test_add_data_func ("/run/pid/exit-status", "--pid", test_exit_status);
+  g_test_add_data_func ("/run/pid/signals", "--pid", test_signals);
   g_test_add_func ("/run/ethernet", test_ethernet);
   g_test_add_func ("/run/add-host", test_add_host);
   g_test_add_func ("/run/gtest-program", test_gtest_program);

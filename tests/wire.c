@@ -592,12 +592,12 @@ static void
 test_wire_too_large (void)
 {
   g_auto(RawMessage) reply = { 0, };
-  g_autofree char *big = g_malloc0 (6000);
+  g_autofree char *big = g_malloc0 (SPACETEST_WIRE_MAX_SIZE + 1000);
   Raw raw;
 
   spacetest_test_check_leaks ();
 
-  memset (big, 'x', 5999);
+  memset (big, 'x', SPACETEST_WIRE_MAX_SIZE + 999);
   raw_start (&raw);
   raw_hello (&raw);
   raw_send_variant (&raw, g_variant_new ("(usa{sv})", 5, big, NULL), NULL, 0);
@@ -929,7 +929,7 @@ fake_rooms (const char *mode,
             guint32     serial)
 {
   const FakeRoomsReply *reply = fake_rooms_reply (mode);
-  int fds[12];
+  int fds[SPACETEST_WIRE_MAX_FDS + 4];
   guint n = 0;
 
   if (g_str_equal (mode, "rooms-silent"))
@@ -957,7 +957,7 @@ fake_rooms (const char *mode,
     }
   else if (g_str_equal (mode, "rooms-too-many-fds"))
     {
-      for (n = 0; n < 10; n++)
+      for (n = 0; n < SPACETEST_WIRE_MAX_FDS + 2; n++)
         fds[n] = fake_open (NS_NET);
       fake_send_rooms (sock, serial, fake_handles (1, 0), fds, n);
     }
@@ -1276,6 +1276,193 @@ test_codec_round_trip (void)
   g_assert_no_errno (close (pipe_fds[1]));
 }
 
+/* Sends a spawn request built by the codec over a socket pair and
+ * returns it as received. */
+static SpacetestWireMessage *
+spawn_round_trip (const SpacetestWireSpawn *spawn)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) fds = g_array_new (FALSE, FALSE, sizeof (int));
+  SpacetestWireMessage *received;
+  GVariant *message;
+  gboolean eof = TRUE;
+  int pair[2];
+
+  codec_pair (pair);
+  message = _spacetest_wire_spawn_request (9, spawn, fds);
+  g_assert_cmpuint (fds->len, ==, 5 + spawn->n_namespaces);
+  g_assert_true (_spacetest_wire_send (pair[0], message,
+                                       (const int *) fds->data, fds->len,
+                                       &error));
+  g_assert_no_error (error);
+  received = _spacetest_wire_recv (pair[1], &eof, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (received);
+  g_assert_cmpuint (received->serial, ==, 9);
+  g_assert_cmpint (_spacetest_wire_get_request (received), ==,
+                   SPACETEST_WIRE_SPAWN);
+  g_assert_no_errno (close (pair[0]));
+  g_assert_no_errno (close (pair[1]));
+  return received;
+}
+
+/* A spawn request: what spacetest-run sends, and what the service makes
+ * of it; malformed ones are refused with the parameter they got wrong,
+ * and take nothing. */
+static void
+test_codec_spawn (void)
+{
+  const char *argv[] = { "sh", "-c", "exit 0", NULL };
+  const char *envp[] = { "A=1", "B=\xff", NULL };
+  g_autoptr(GError) error = NULL;
+  SpacetestWireSpawn spawn = SPACETEST_WIRE_SPAWN_INIT;
+  int null_fd = open ("/dev/null", O_RDWR | O_CLOEXEC);
+  int net_fd = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+  int uts_fd = open ("/proc/self/ns/uts", O_RDONLY | O_CLOEXEC);
+  int user_fd = open ("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+  int pipe_fds[2];
+
+  spacetest_test_check_leaks ();
+  g_assert_cmpint (null_fd, >=, 0);
+  g_assert_cmpint (net_fd, >=, 0);
+  g_assert_cmpint (uts_fd, >=, 0);
+  g_assert_cmpint (user_fd, >=, 0);
+  g_assert_no_errno (pipe2 (pipe_fds, O_CLOEXEC));
+
+  spawn.path = (char *) "/bin/sh";
+  spawn.argv = (char **) argv;
+  spawn.envp = (char **) envp;
+  spawn.sigmask = 1 << (SIGTERM - 1);
+  spawn.sigignore = 1 << (SIGPIPE - 1);
+  spawn.cwd = null_fd;
+  spawn.stdio[0] = spawn.stdio[1] = spawn.stdio[2] = null_fd;
+  spawn.status = pipe_fds[1];
+  spawn.namespaces[0] = net_fd;
+  spawn.namespaces[1] = uts_fd;
+  spawn.n_namespaces = 2;
+
+  /* round trip */
+  {
+    g_autoptr(SpacetestWireMessage) received = spawn_round_trip (&spawn);
+    g_auto(SpacetestWireSpawn) taken = SPACETEST_WIRE_SPAWN_INIT;
+
+    g_assert_true (_spacetest_wire_take_spawn (received, &taken, &error));
+    g_assert_no_error (error);
+    g_assert_cmpstr (taken.path, ==, "/bin/sh");
+    g_assert_cmpstrv (taken.argv, argv);
+    g_assert_cmpstrv (taken.envp, envp);
+    g_assert_cmphex (taken.sigmask, ==, 1 << (SIGTERM - 1));
+    g_assert_cmphex (taken.sigignore, ==, 1 << (SIGPIPE - 1));
+    g_assert_true (same_file (taken.cwd, null_fd));
+    for (int i = 0; i < 3; i++)
+      g_assert_true (same_file (taken.stdio[i], null_fd));
+    g_assert_true (same_file (taken.status, pipe_fds[1]));
+    g_assert_cmpuint (taken.n_namespaces, ==, 2);
+    g_assert_true (same_file (taken.namespaces[0], net_fd));
+    g_assert_true (same_file (taken.namespaces[1], uts_fd));
+    /* every fd was taken out of the message */
+    for (guint i = 0; i < received->fds->len; i++)
+      g_assert_cmpint (g_array_index (received->fds, int, i), ==, -1);
+  }
+
+  /* no namespace of a type a process may not join */
+  spawn.namespaces[1] = user_fd;
+  {
+    g_autoptr(SpacetestWireMessage) received = spawn_round_trip (&spawn);
+    g_auto(SpacetestWireSpawn) taken = SPACETEST_WIRE_SPAWN_INIT;
+
+    g_assert_false (_spacetest_wire_take_spawn (received, &taken, &error));
+    g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL);
+    g_assert_nonnull (strstr (error->message, "'namespaces'"));
+    g_assert_null (taken.path);
+    g_assert_cmpint (taken.cwd, ==, -1);
+    g_clear_error (&error);
+  }
+  /* nor two of one type */
+  spawn.namespaces[1] = net_fd;
+  {
+    g_autoptr(SpacetestWireMessage) received = spawn_round_trip (&spawn);
+    g_auto(SpacetestWireSpawn) taken = SPACETEST_WIRE_SPAWN_INIT;
+
+    g_assert_false (_spacetest_wire_take_spawn (received, &taken, &error));
+    g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL);
+    g_clear_error (&error);
+  }
+  spawn.n_namespaces = 0;
+
+  /* a relative path */
+  spawn.path = (char *) "sh";
+  {
+    g_autoptr(SpacetestWireMessage) received = spawn_round_trip (&spawn);
+    g_auto(SpacetestWireSpawn) taken = SPACETEST_WIRE_SPAWN_INIT;
+
+    g_assert_false (_spacetest_wire_take_spawn (received, &taken, &error));
+    g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL);
+    g_assert_nonnull (strstr (error->message, "'path'"));
+    g_clear_error (&error);
+  }
+  spawn.path = (char *) "/bin/sh";
+
+  /* an empty argv */
+  spawn.argv = (char **) envp + 2;
+  {
+    g_autoptr(SpacetestWireMessage) received = spawn_round_trip (&spawn);
+    g_auto(SpacetestWireSpawn) taken = SPACETEST_WIRE_SPAWN_INIT;
+
+    g_assert_false (_spacetest_wire_take_spawn (received, &taken, &error));
+    g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL);
+    g_assert_nonnull (strstr (error->message, "'argv'"));
+    g_clear_error (&error);
+  }
+  spawn.argv = (char **) argv;
+
+  /* a handle that names no fd it carries */
+  {
+    g_autoptr(SpacetestWireMessage) received = spawn_round_trip (&spawn);
+    g_auto(SpacetestWireSpawn) taken = SPACETEST_WIRE_SPAWN_INIT;
+
+    _spacetest_close_fds (received->fds);
+    g_assert_false (_spacetest_wire_take_spawn (received, &taken, &error));
+    g_assert_error (error, SPACETEST_ERROR, SPACETEST_ERROR_PROTOCOL);
+    g_assert_nonnull (strstr (error->message, "'cwd'"));
+    g_clear_error (&error);
+  }
+
+  /* the reply */
+  {
+    g_autoptr(SpacetestWireMessage) reply = NULL;
+    g_autoptr(GVariant) sent =
+      g_variant_ref_sink (_spacetest_wire_spawn_reply (9, 1234));
+    gboolean eof = TRUE;
+    GPid pid = 0;
+    int pidfd = -1;
+    int pair[2];
+
+    codec_pair (pair);
+    g_assert_true (_spacetest_wire_send (pair[0], g_variant_ref (sent),
+                                         &null_fd, 1, &error));
+    g_assert_no_error (error);
+    reply = _spacetest_wire_recv (pair[1], &eof, &error);
+    g_assert_no_error (error);
+    g_assert_true (_spacetest_wire_parse_reply (reply, &error));
+    g_assert_true (_spacetest_wire_take_spawned (reply, &pid, &pidfd,
+                                                 &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (pid, ==, 1234);
+    g_assert_true (same_file (pidfd, null_fd));
+    g_assert_no_errno (close (pidfd));
+    g_assert_no_errno (close (pair[0]));
+    g_assert_no_errno (close (pair[1]));
+  }
+
+  g_assert_no_errno (close (null_fd));
+  g_assert_no_errno (close (net_fd));
+  g_assert_no_errno (close (uts_fd));
+  g_assert_no_errno (close (user_fd));
+  g_assert_no_errno (close (pipe_fds[0]));
+  g_assert_no_errno (close (pipe_fds[1]));
+}
+
 /* Sends @len bytes of @data with @n_fds descriptors of /dev/null, past
  * the codec's checks, and checks that receiving that fails (PROTOCOL)
  * and leaves no descriptor open. */
@@ -1460,6 +1647,7 @@ main (int    argc,
     }
 
   g_test_add_func ("/spacetest/wire/codec/round-trip", test_codec_round_trip);
+  g_test_add_func ("/spacetest/wire/codec/spawn", test_codec_spawn);
   g_test_add_func ("/spacetest/wire/codec/too-large", test_codec_too_large);
   g_test_add_func ("/spacetest/wire/codec/too-many-fds",
                    test_codec_too_many_fds);

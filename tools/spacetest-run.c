@@ -7,7 +7,8 @@
  * Process structure
  * -----------------
  * spacetest-run itself keeps everything that must outlive PROGRAM's
- * start, and runs PROGRAM as its child (fork + exec):
+ * start. Without --pid it runs PROGRAM as its child (fork + exec); with
+ * --pid, PID 1 of the new PID namespace does:
  *
  *   spacetest-run (main thread; later also the library's threads)
  *   │  1. unprivileged mode (spacetest_init_user_namespace), while the
@@ -22,34 +23,44 @@
  *   │     on the test LAN, whose switch lives in this process), then sets
  *   │     them up: host name, tmpfs mounts, fresh home directories,
  *   │     /etc/hosts. With --time, a new time namespace (for children).
- *   │  4. fork. With --pid, on a short-lived thread of its own: a new
- *   │     thread shares the main thread's namespaces; it enters the PID
- *   │     namespace, which moves only its future children (the kernel
- *   │     allows that in a multi-threaded process), forks and ends. It
- *   │     never has to come back, which an unprivileged process could not
- *   │     (setns needs CAP_SYS_ADMIN over the original PID namespace), and
- *   │     the main thread keeps the ability to create threads, which a
- *   │     thread attached to another PID namespace loses. The child
- *   │     becomes the main thread's when its parent thread ends.
- *   │  5. the child makes only async-signal-safe calls (the parent has
- *   │     threads): it restores the forwarded signals' dispositions and
- *   │     the signal mask; with --pid it unshares a mount namespace of its
- *   │     own (a copy of the private one of step 3, so the parent keeps
- *   │     its /proc) and mounts a /proc that shows the new PID namespace;
- *   │     with --time it joins the time namespace (setns needs a
- *   │     single-threaded process, which the child is); then execvpe().
- *   │     A failure travels back as an errno over a close-on-exec pipe,
- *   │     so the exit status says exactly what failed (126, 127 or 125);
- *   │     EOF on the pipe means the exec succeeded.
- *   │  6. SIGHUP, SIGINT, SIGQUIT and SIGTERM are forwarded to PROGRAM
- *   │     (blocked around the fork, so none is lost); the main thread
- *   │     waits for PROGRAM and takes its status (128+N for signal N).
- *   │  7. teardown: back to the original namespaces, and with --pid
+ *   │  4. without --pid: fork. The child makes only async-signal-safe
+ *   │     calls (the parent has threads): it restores the forwarded
+ *   │     signals' dispositions and the signal mask; with --time it joins
+ *   │     the time namespace (setns needs a single-threaded process, which
+ *   │     the child is); then execvpe(). A failure travels back as an
+ *   │     errno over a close-on-exec pipe, so the exit status says exactly
+ *   │     what failed (126, 127 or 125); EOF on the pipe means the exec
+ *   │     succeeded.
+ *   │  4'. with --pid: PROGRAM must be a child of PID 1, which no thread
+ *   │     of this process can make (a process attached to another PID
+ *   │     namespace still has its parent outside: getppid() would be 0
+ *   │     inside). spacetest-run looks PROGRAM up in PATH as execvp()
+ *   │     would (127, 126), then sends the subspace's service a "spawn"
+ *   │     request (_spacetest_spacer_spawn(), private API) with the
+ *   │     namespaces of step 3 and the time namespace, its working
+ *   │     directory, stdin/stdout/stderr, environment, ignored signals
+ *   │     and signal mask. The service forks; the child joins those
+ *   │     namespaces (mnt last), changes to the working directory,
+ *   │     unshares a mount namespace of its own (a copy of ours, so that
+ *   │     we keep our /proc) with a /proc that shows the new PID
+ *   │     namespace, and executes PROGRAM. The reply carries a pidfd; an
+ *   │     exec failure comes back as a GFileError (126/127), another one
+ *   │     as a SpacetestError (125).
+ *   │  5. SIGHUP, SIGINT, SIGQUIT and SIGTERM are forwarded to PROGRAM
+ *   │     (blocked until it exists, so none is lost; with --pid through
+ *   │     the pidfd); the main thread waits for PROGRAM — with --pid by
+ *   │     reading the wait status that the service sends through a pipe
+ *   │     when it has reaped it — and takes its status (128+N for signal
+ *   │     N).
+ *   │  6. teardown: back to the original namespaces, and with --pid
  *   │     spacetest_spacer_close(): PID 1 of the namespace ends, and the
  *   │     kernel kills whatever PROGRAM left behind there before the
  *   │     service counts as ended (the daemons are gone when
  *   │     spacetest-run returns).
- *   └─ PROGRAM (child; pid 2 in the new PID namespace with --pid)
+ *   ├─ PROGRAM (without --pid: our child)
+ *   └─ spacer service (--pid)
+ *      └─ subspace's service (PID 1 in the new PID namespace)
+ *         └─ PROGRAM (pid 2 there, parent pid 1)
  *
  * Mount set-up never writes to the host: everything goes into the new
  * mount namespace, which is recursively private. --home needs a tmpfs on
@@ -62,6 +73,7 @@
 #include "config.h"
 
 #include <spacetest-glib/spacetest-glib.h>
+#include "spacetest-glib/spacetest-spacer-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -71,8 +83,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -388,22 +400,64 @@ make_home (const char   *cwd,
 
 static const int forwarded_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM };
 
-/* PROGRAM, once it exists; a signal that comes earlier waits in
- * pending_signal. */
+/* PROGRAM, once it exists: our child, or with --pid the spacer
+ * service's, which only a pidfd reaches; a signal that comes earlier
+ * waits in pending_signal. */
 static volatile sig_atomic_t child_pid;
+static volatile sig_atomic_t child_pidfd = -1;
 static volatile sig_atomic_t pending_signal;
+
+static void
+send_to_program (int signum)
+{
+  pid_t pid = child_pid;
+  int pidfd = child_pidfd;
+
+  if (pidfd >= 0)
+    syscall (SYS_pidfd_send_signal, pidfd, signum, NULL, 0);
+  else if (pid > 0)
+    kill (pid, signum);
+  else
+    pending_signal = signum;
+}
 
 static void
 forward_signal (int signum)
 {
   int errsv = errno;
-  pid_t pid = child_pid;
 
-  if (pid > 0)
-    kill (pid, signum);
-  else
-    pending_signal = signum;
+  send_to_program (signum);
   errno = errsv;
+}
+
+/* Installs forward_signal() for the forwarded signals, which are
+ * blocked until PROGRAM exists (so that none is lost): the handler
+ * forwards any that arrives later, in whichever thread it lands. */
+static void
+forward_signals (struct sigaction *saved_actions,
+                 sigset_t         *block,
+                 sigset_t         *saved_mask)
+{
+  struct sigaction action = { 0, };
+
+  sigemptyset (block);
+  for (gsize i = 0; i < G_N_ELEMENTS (forwarded_signals); i++)
+    sigaddset (block, forwarded_signals[i]);
+  pthread_sigmask (SIG_BLOCK, block, saved_mask);
+
+  action.sa_handler = forward_signal;
+  action.sa_flags = SA_RESTART;
+  sigfillset (&action.sa_mask);
+  for (gsize i = 0; i < G_N_ELEMENTS (forwarded_signals); i++)
+    sigaction (forwarded_signals[i], &action, &saved_actions[i]);
+}
+
+static int
+status_of (int wait_status)
+{
+  if (WIFSIGNALED (wait_status))
+    return 128 + WTERMSIG (wait_status);
+  return WEXITSTATUS (wait_status);
 }
 
 /* What the child reports over the pipe when it does not reach PROGRAM. */
@@ -417,14 +471,12 @@ enum
 {
   CHILD_STEP_EXEC,
   CHILD_STEP_TIME,
-  CHILD_STEP_PROC,
 };
 
 /* In the child, between fork and exec: async-signal-safe calls only. */
 G_GNUC_NORETURN static void
 child_run (char                   **argv,
            char                   **envp,
-           gboolean                 new_proc,
            int                      time_fd,
            const struct sigaction  *saved_actions,
            const sigset_t          *saved_mask,
@@ -437,18 +489,7 @@ child_run (char                   **argv,
     sigaction (forwarded_signals[i], &saved_actions[i], NULL);
   pthread_sigmask (SIG_SETMASK, saved_mask, NULL);
 
-  /* In the new PID namespace: a /proc that shows it, in a mount
-   * namespace of the child's own (a copy of the private one the parent
-   * set up), so the parent keeps its /proc. */
-  if (new_proc &&
-      (unshare (CLONE_NEWNS) != 0 ||
-       mount ("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-              NULL) != 0))
-    {
-      failure.step = CHILD_STEP_PROC;
-      failure.errsv = errno;
-    }
-  else if (time_fd >= 0 && setns (time_fd, CLONE_NEWTIME) != 0)
+  if (time_fd >= 0 && setns (time_fd, CLONE_NEWTIME) != 0)
     {
       failure.step = CHILD_STEP_TIME;
       failure.errsv = errno;
@@ -464,60 +505,16 @@ child_run (char                   **argv,
   _exit (EXIT_NOT_FOUND);
 }
 
-/* What the forking thread needs, and what it did. */
-typedef struct
-{
-  char **argv;
-  char **envp;
-  int pidns_fd;                         /* -1: no new PID namespace */
-  int timens_fd;                        /* -1: no new time namespace */
-  const struct sigaction *saved_actions;
-  const sigset_t *saved_mask;
-  int report_fd;
-
-  pid_t pid;                            /* -1 on failure, with: */
-  int errsv;
-  const char *what;
-} ForkData;
-
-/* Starts PROGRAM; with a new PID namespace on a thread of its own (see
- * step 4 at the top). waitpid() sees the children of every thread. */
-static gpointer
-fork_program (gpointer user_data)
-{
-  ForkData *data = user_data;
-
-  if (data->pidns_fd >= 0 && setns (data->pidns_fd, CLONE_NEWPID) != 0)
-    {
-      data->pid = -1;
-      data->errsv = errno;
-      data->what = _("Cannot enter the new PID namespace");
-      return NULL;
-    }
-
-  data->pid = fork ();
-  if (data->pid == 0)
-    child_run (data->argv, data->envp, data->pidns_fd >= 0,
-               data->timens_fd, data->saved_actions, data->saved_mask,
-               data->report_fd);
-  data->errsv = errno;
-  data->what = _("Cannot start a process");
-  return NULL;
-}
-
-/* Runs PROGRAM (@argv) as a child; returns the exit status for it. */
+/* Runs PROGRAM (@argv) as a child (without --pid); returns the exit
+ * status for it. */
 static int
 run_program (char               **argv,
              char               **envp,
-             SpacetestNamespace  *pidns,
              SpacetestNamespace  *timens)
 {
-  struct sigaction action = { 0, };
   struct sigaction saved_actions[G_N_ELEMENTS (forwarded_signals)];
-  g_autoptr(GError) error = NULL;
   ChildFailure failure;
   sigset_t block, saved_mask;
-  ForkData data = { NULL, };
   int report[2];
   gssize n;
   pid_t pid;
@@ -526,52 +523,22 @@ run_program (char               **argv,
   if (pipe2 (report, O_CLOEXEC) != 0)
     return fail_errno (_("Cannot create a pipe"), errno);
 
-  /* Blocked until child_pid is set; the handler, installed now, forwards
-   * any that arrives later, in whichever thread it lands. */
-  sigemptyset (&block);
-  for (gsize i = 0; i < G_N_ELEMENTS (forwarded_signals); i++)
-    sigaddset (&block, forwarded_signals[i]);
-  pthread_sigmask (SIG_BLOCK, &block, &saved_mask);
+  /* blocked until child_pid is set */
+  forward_signals (saved_actions, &block, &saved_mask);
 
-  action.sa_handler = forward_signal;
-  action.sa_flags = SA_RESTART;
-  sigfillset (&action.sa_mask);
-  for (gsize i = 0; i < G_N_ELEMENTS (forwarded_signals); i++)
-    sigaction (forwarded_signals[i], &action, &saved_actions[i]);
-
-  data.argv = argv;
-  data.envp = envp;
-  data.pidns_fd = pidns != NULL ? spacetest_namespace_get_fd (pidns) : -1;
-  data.timens_fd = timens != NULL ? spacetest_namespace_get_fd (timens) : -1;
-  data.saved_actions = saved_actions;
-  data.saved_mask = &saved_mask;
-  data.report_fd = report[1];
-
-  if (pidns != NULL)
-    {
-      GThread *thread = g_thread_try_new ("spacetest-run-fork", fork_program,
-                                          &data, &error);
-
-      if (thread == NULL)
-        {
-          data.pid = -1;
-          data.errsv = EAGAIN;
-          data.what = error->message;
-        }
-      else
-        g_thread_join (thread);
-    }
-  else
-    fork_program (&data);
-
-  pid = data.pid;
+  pid = fork ();
+  if (pid == 0)
+    child_run (argv, envp,
+               timens != NULL ? spacetest_namespace_get_fd (timens) : -1,
+               saved_actions, &saved_mask, report[1]);
+  errsv = errno;
   close (report[1]);
 
   if (pid < 0)
     {
       close (report[0]);
       pthread_sigmask (SIG_SETMASK, &saved_mask, NULL);
-      return fail_errno (data.what, data.errsv);
+      return fail_errno (_("Cannot start a process"), errsv);
     }
 
   child_pid = pid;
@@ -598,18 +565,222 @@ run_program (char               **argv,
       if (failure.step == CHILD_STEP_TIME)
         return fail_errno (_("Cannot enter the new time namespace"),
                            failure.errsv);
-      if (failure.step == CHILD_STEP_PROC)
-        return fail_errno (_("Cannot mount /proc in the new PID namespace"),
-                           failure.errsv);
 
       g_printerr (_("%s: cannot run “%s”: %s\n"), g_get_prgname (), argv[0],
                   g_strerror (failure.errsv));
       return failure.errsv == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT;
     }
 
-  if (WIFSIGNALED (status))
-    return 128 + WTERMSIG (status);
-  return WEXITSTATUS (status);
+  return status_of (status);
+}
+
+/* ---- running PROGRAM with --pid ----------------------------------------- */
+
+/* PROGRAM's path as execvp() would find it: NULL with *@errsv ENOENT
+ * (127) or EACCES (126, found but not executable) when it would fail. */
+static char *
+find_program (const char *name,
+              int        *errsv)
+{
+  const char *path = g_getenv ("PATH");
+  g_auto(GStrv) dirs = NULL;
+
+  *errsv = ENOENT;
+  if (path == NULL)
+    path = "/bin:/usr/bin";
+  dirs = g_strsplit (path, ":", -1);
+  for (char **dir = dirs; *dir != NULL; dir++)
+    {
+      g_autofree char *cwd = NULL;
+      g_autofree char *candidate = NULL;
+      struct stat st;
+
+      /* an empty entry is the working directory */
+      if (**dir == '\0')
+        candidate = g_build_filename (cwd = g_get_current_dir (), name, NULL);
+      else
+        candidate = g_build_filename (*dir, name, NULL);
+      if (stat (candidate, &st) != 0)
+        continue;
+      if (S_ISREG (st.st_mode) && access (candidate, X_OK) == 0)
+        return g_canonicalize_filename (candidate, NULL);
+      *errsv = EACCES;
+    }
+  return NULL;
+}
+
+/* The namespaces that PROGRAM must join: those of the main thread that
+ * spacetest-run made (see step 3 at the top), and the time namespace. */
+static guint
+program_namespaces (SpacetestGuard      *guard,
+                    SpacetestNamespace  *timens,
+                    SpacetestNamespace **namespaces)
+{
+  static const SpacetestNamespaceType types[] = {
+    SPACETEST_NAMESPACE_TYPE_CGROUP, SPACETEST_NAMESPACE_TYPE_IPC,
+    SPACETEST_NAMESPACE_TYPE_NET, SPACETEST_NAMESPACE_TYPE_UTS,
+    SPACETEST_NAMESPACE_TYPE_MNT,
+  };
+  guint n = 0;
+
+  for (gsize i = 0; guard != NULL && i < G_N_ELEMENTS (types); i++)
+    {
+      SpacetestNamespace *ns = spacetest_guard_get_namespace (guard, types[i]);
+
+      if (ns != NULL)
+        namespaces[n++] = ns;
+    }
+  if (timens != NULL)
+    namespaces[n++] = timens;
+  return n;
+}
+
+/* The descriptors that run_program_spawned() opens. */
+typedef struct
+{
+  int cwd;
+  int null;
+  int pidfd;
+  int status;
+} SpawnFds;
+
+static void
+spawn_fds_close (SpawnFds *fds)
+{
+  int *all[] = { &fds->cwd, &fds->null, &fds->pidfd, &fds->status };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (all); i++)
+    if (*all[i] >= 0)
+      {
+        close (*all[i]);
+        *all[i] = -1;
+      }
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SpawnFds, spawn_fds_close)
+
+/* The signals that spacetest-run ignores, which PROGRAM ignores too:
+ * for the forwarded ones, as they were before forward_signals(). */
+static void
+ignored_signals (const struct sigaction *saved_actions,
+                 sigset_t               *ignored)
+{
+  sigemptyset (ignored);
+  for (int sig = 1; sig < NSIG; sig++)
+    {
+      struct sigaction old;
+      gboolean forwarded = FALSE;
+
+      for (gsize i = 0; i < G_N_ELEMENTS (forwarded_signals); i++)
+        if (forwarded_signals[i] == sig)
+          {
+            forwarded = TRUE;
+            if (saved_actions[i].sa_handler == SIG_IGN)
+              sigaddset (ignored, sig);
+          }
+      if (!forwarded && sigaction (sig, NULL, &old) == 0 &&
+          old.sa_handler == SIG_IGN)
+        sigaddset (ignored, sig);
+    }
+}
+
+/* Has the spacer service @subspace (PID 1 of the new PID namespace) run
+ * PROGRAM (@argv; at @path, or looked up in PATH) as its child, in the
+ * namespaces of step 3 (see the top); returns the exit status for it. */
+static int
+run_program_spawned (char               **argv,
+                     const char          *path,
+                     char               **envp,
+                     SpacetestSpacer     *subspace,
+                     SpacetestGuard      *guard,
+                     SpacetestNamespace  *timens)
+{
+  struct sigaction saved_actions[G_N_ELEMENTS (forwarded_signals)];
+  SpacetestNamespace *namespaces[6];
+  g_autoptr(GError) error = NULL;
+  g_autofree char *found = NULL;
+  g_auto(SpawnFds) fds = { -1, -1, -1, -1 };
+  sigset_t block, saved_mask, ignored;
+  int stdio[3];
+  gint32 status;
+  gssize n;
+  GPid pid;
+  int errsv;
+
+  if (path == NULL)
+    {
+      path = found = find_program (argv[0], &errsv);
+      if (path == NULL)
+        {
+          g_printerr (_("%s: cannot run “%s”: %s\n"), g_get_prgname (),
+                      argv[0], g_strerror (errsv));
+          return errsv == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT;
+        }
+    }
+
+  fds.cwd = open (".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fds.cwd < 0)
+    return fail_errno (_("Cannot open the working directory"), errno);
+
+  /* a closed one is /dev/null for PROGRAM */
+  for (int i = 0; i < 3; i++)
+    {
+      stdio[i] = i;
+      if (fcntl (i, F_GETFD) >= 0)
+        continue;
+      if (fds.null < 0 &&
+          (fds.null = open ("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+        return fail_errno (_("Cannot open /dev/null"), errno);
+      stdio[i] = fds.null;
+    }
+
+  /* blocked until child_pidfd is set */
+  forward_signals (saved_actions, &block, &saved_mask);
+  ignored_signals (saved_actions, &ignored);
+
+  if (!_spacetest_spacer_spawn (subspace, path,
+                                (const char * const *) argv,
+                                (const char * const *) envp, fds.cwd, stdio,
+                                namespaces,
+                                program_namespaces (guard, timens,
+                                                    namespaces),
+                                &saved_mask, &ignored, &pid, &fds.pidfd,
+                                &fds.status, &error))
+    {
+      pthread_sigmask (SIG_SETMASK, &saved_mask, NULL);
+      g_printerr (_("%s: %s\n"), g_get_prgname (), error->message);
+      if (error->domain != G_FILE_ERROR)
+        return EXIT_OWN;
+      return error->code == G_FILE_ERROR_NOENT ? EXIT_NOT_FOUND
+                                               : EXIT_CANNOT;
+    }
+
+  child_pidfd = fds.pidfd;
+  pthread_sigmask (SIG_UNBLOCK, &block, NULL);
+  if (pending_signal != 0)
+    send_to_program (pending_signal);
+
+  /* the service sends the wait status when it has reaped PROGRAM */
+  do
+    n = read (fds.status, &status, sizeof status);
+  while (n < 0 && errno == EINTR);
+  errsv = errno;
+
+  /* no signal handler may use the pidfd once it is closed */
+  pthread_sigmask (SIG_BLOCK, &block, NULL);
+  child_pidfd = -1;
+  pthread_sigmask (SIG_UNBLOCK, &block, NULL);
+
+  if (n < 0)
+    return fail_errno (_("Cannot wait for the program"), errsv);
+  if (n != sizeof status)
+    {
+      g_printerr (_("%s: the spacer service (PID 1 of the new PID "
+                    "namespace) ended before the program\n"),
+                  g_get_prgname ());
+      return EXIT_OWN;
+    }
+
+  return status_of (status);
 }
 
 /* ---- main --------------------------------------------------------------- */
@@ -760,7 +931,7 @@ run_main (int    argc,
 
   if (unprivileged && !is_writable_dir (g_getenv ("HOME")))
     opt_home = TRUE;
-  /* --pid: PROGRAM's /proc is in a mount namespace of the service's */
+  /* --pid: PROGRAM's /proc is in a copy of our mount namespace */
   if (opt_home || opt_sysfs || opt_pid || (opt_tmpfs != NULL) ||
       hosts->len > 0)
     types |= SPACETEST_NAMESPACE_TYPE_MNT;
@@ -840,14 +1011,14 @@ run_main (int    argc,
         goto failed_setup;
     }
 
-  /* 4.–6. */
-  status = run_program (program, envp,
-                        run.subspace != NULL
-                          ? spacetest_spacer_get_pid_namespace (run.subspace)
-                          : NULL,
-                        run.timens);
+  /* 4.–5. */
+  if (run.subspace != NULL)
+    status = run_program_spawned (program, program_path, envp, run.subspace,
+                                  run.guard, run.timens);
+  else
+    status = run_program (program, envp, run.timens);
 
-  /* 7. A failure here is reported; PROGRAM's status stands. */
+  /* 6. A failure here is reported; PROGRAM's status stands. */
   run_clear (&run);
   return status;
 

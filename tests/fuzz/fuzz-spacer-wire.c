@@ -9,8 +9,9 @@
  * _spacetest_wire_send()); the reply is read back and checked with the
  * codec's parsers, which the client uses too. The heavy actions —
  * forking a child into new namespaces for "rooms", starting a new service
- * for "subspace" — are fakes with realistic results: the fuzzer's own
- * namespaces, its own pidfd.
+ * for "subspace", running a program for "spawn" — are fakes with
+ * realistic results: the fuzzer's own namespaces, its own pidfd; none
+ * forks.
  *
  * Input layout:
  *   byte 0   the number of fds to attach (low four bits, 0–15; more than
@@ -47,6 +48,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define FUZZ_HEADER_SIZE 2
@@ -68,12 +70,14 @@ enum
 
 typedef enum
 {
-  /* rooms: this thread's namespaces; subspace: this process */
+  /* rooms: this thread's namespaces; subspace, spawn: this process */
   FUZZ_MODE_OK,
-  /* rooms: unshare() fails; subspace: the new service ends at once */
+  /* rooms: unshare() fails; subspace: the new service ends at once;
+   * spawn: the program is not found */
   FUZZ_MODE_FAIL,
   /* rooms: the helper child dies; subspace: the new service is gone
-   * before the service opens its pidfd */
+   * before the service opens its pidfd; spawn: the child cannot join
+   * the namespaces */
   FUZZ_MODE_GONE,
   /* rooms: the child sends fds that are not namespaces; subspace: as
    * FUZZ_MODE_OK */
@@ -162,9 +166,43 @@ fake_spawn_service (int      clone_flags,
     }
 }
 
+static pid_t
+fake_spawn_program (const SpacetestWireSpawn  *spawn,
+                    int                       *pidfd,
+                    GError                   **error)
+{
+  switch (fake_mode)
+    {
+    case FUZZ_MODE_FAIL:
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+                   "Cannot execute “%s”: %s", spawn->path,
+                   g_strerror (ENOENT));
+      return -1;
+    case FUZZ_MODE_GONE:
+      _spacetest_set_error_from_errno (error, EPERM, SPACETEST_ERROR_FAILED,
+                                       "enter the namespaces of a new "
+                                       "process");
+      return -1;
+    case FUZZ_MODE_OK:
+    case FUZZ_MODE_ODD:
+    default:
+      /* no child: this process stands in for it */
+      *pidfd = (int) syscall (SYS_pidfd_open, getpid (), 0);
+      if (*pidfd < 0)
+        {
+          _spacetest_set_error_from_errno (error, errno,
+                                           SPACETEST_ERROR_NOT_SUPPORTED,
+                                           "open a pidfd for a new process");
+          return -1;
+        }
+      return getpid ();
+    }
+}
+
 static const SpacetestServiceActions fake_actions = {
   .make_rooms = fake_make_rooms,
   .spawn_service = fake_spawn_service,
+  .spawn_program = fake_spawn_program,
 };
 
 /* ---- checks ------------------------------------------------------------- */
@@ -268,7 +306,9 @@ check_error_reply (SpacetestWireMessage *reply)
   g_assert_false (_spacetest_wire_parse_reply (reply, &error));
   g_assert_true (g_error_matches (error, carried->domain, carried->code));
   g_assert_cmpstr (error->message, ==, carried->message);
-  g_assert_true (carried->domain == SPACETEST_ERROR);
+  /* a GFileError: a spawned program could not be executed */
+  g_assert_true (carried->domain == SPACETEST_ERROR ||
+                 carried->domain == G_FILE_ERROR);
   g_assert_cmpstr (carried->message, !=, "");
   /* bounded: at most SPACETEST_WIRE_MAX_TEXT bytes and an ellipsis */
   g_assert_cmpuint (strlen (carried->message), <=,
@@ -347,6 +387,29 @@ check_subspace_reply (SpacetestWireMessage *request,
     g_assert_cmpint (g_array_index (reply->fds, int, i), ==, -1);
 }
 
+static void
+check_spawn_reply (SpacetestWireMessage *request,
+                   SpacetestWireMessage *reply,
+                   SpacetestService     *service)
+{
+  g_autoptr(GError) error = NULL;
+  GPid pid = 0;
+  int pidfd = -1;
+
+  g_assert_true (fake_mode == FUZZ_MODE_OK || fake_mode == FUZZ_MODE_ODD);
+  /* the service could parse it (its fds are taken already) */
+  g_assert_true (g_variant_lookup (request->params, "path", "^&ay", NULL));
+  g_assert_true (_spacetest_wire_take_spawned (reply, &pid, &pidfd, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (pid, ==, getpid ());
+  g_assert_cmpint (pidfd, >=, 0);
+  close (pidfd);
+  g_assert_cmpuint (reply->fds->len, ==, 1);
+  /* the service keeps the status pipe until the program ends */
+  g_assert_nonnull (service->spawned);
+  g_assert_cmpuint (service->spawned->len, ==, 1);
+}
+
 /* Checks the reply to @request (NULL: a malformed datagram), which the
  * service answered with @greeted before and @service->greeted after. */
 static void
@@ -367,6 +430,13 @@ check_reply (SpacetestWireMessage *reply,
 
   g_assert_true (_spacetest_wire_parse_reply (reply, NULL));
   g_assert_nonnull (request);
+  if (_spacetest_wire_get_request (request) == SPACETEST_WIRE_SPAWN)
+    {
+      g_assert_true (greeted);
+      g_assert_cmpuint (n_in_fds, >=, 5);
+      check_spawn_reply (request, reply, service);
+      return;
+    }
   g_assert_cmpuint (n_in_fds, ==, 0);
 
   switch (_spacetest_wire_get_request (request))
@@ -521,6 +591,14 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     }
 
   g_array_unref (service.subservices);   /* fake pids: nothing to reap */
+  if (service.spawned != NULL)
+    {
+      /* nothing to reap either; the status pipes are closed unused */
+      for (guint i = 0; i < service.spawned->len; i++)
+        close (g_array_index (service.spawned, SpacetestSpawned,
+                              i).status_fd);
+      g_array_unref (service.spawned);
+    }
   close (pair[0]);
   close (pair[1]);
 
