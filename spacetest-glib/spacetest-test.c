@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -533,8 +534,12 @@ typedef struct
   int fd;
   gsize pos;
   gssize len;
+  gboolean at_end;
   char buf[2048];
 } ProcDir;
+
+/* The room the largest entry takes (a name of 255 bytes). */
+#define PROC_DIR_ENTRY_MAX (offsetof (struct dirent64, d_name) + 256 + 8)
 
 static gboolean
 proc_dir_open (ProcDir    *dir,
@@ -543,6 +548,7 @@ proc_dir_open (ProcDir    *dir,
   dir->fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   dir->pos = 0;
   dir->len = 0;
+  dir->at_end = FALSE;
   return dir->fd >= 0;
 }
 
@@ -556,10 +562,17 @@ proc_dir_next (ProcDir *dir)
 
       if (dir->pos >= (gsize) dir->len)
         {
+          /* /proc fills the buffer as far as the next entry fits: with
+           * room for the largest left over, the listing has ended, and
+           * the call that would say so is saved */
+          if (dir->at_end)
+            return NULL;
           dir->len = getdents64 (dir->fd, dir->buf, sizeof dir->buf);
           dir->pos = 0;
           if (dir->len <= 0)
             return NULL;
+          dir->at_end =
+            (gsize) dir->len + PROC_DIR_ENTRY_MAX <= sizeof dir->buf;
         }
 
       entry = (const struct dirent64 *) (dir->buf + dir->pos);
