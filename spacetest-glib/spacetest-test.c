@@ -535,7 +535,8 @@ typedef struct
   gsize pos;
   gssize len;
   gboolean at_end;
-  char buf[2048];
+  /* getdents64() fills it with struct dirent64, which wants alignment */
+  char buf[2048] __attribute__ ((aligned (__alignof__ (struct dirent64))));
 } ProcDir;
 
 /* The room the largest entry takes (a name of 255 bytes). */
