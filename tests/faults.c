@@ -621,6 +621,36 @@ spacers_new (void)
   return pids;
 }
 
+/* Waits until the set of spacer processes stays the same for 50 ms (at
+ * most GONE_TIMEOUT_MS): a subspace service that a refused or closed
+ * request left is reaped by its parent service a moment later, and must
+ * not be taken for part of the world a later call has to keep. */
+static void
+wait_spacers_settled (void)
+{
+  gint64 deadline = g_get_monotonic_time () + GONE_TIMEOUT_MS * 1000;
+  g_autoptr(GHashTable) last = spacers_new ();
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(GHashTable) now = NULL;
+      GHashTableIter iter;
+      gpointer pid;
+      gboolean same;
+
+      g_usleep (50 * 1000);
+      now = spacers_new ();
+      same = g_hash_table_size (now) == g_hash_table_size (last);
+      g_hash_table_iter_init (&iter, now);
+      while (same && g_hash_table_iter_next (&iter, &pid, NULL))
+        same = g_hash_table_contains (last, pid);
+      if (same)
+        return;
+      g_hash_table_unref (last);
+      last = g_steal_pointer (&now);
+    }
+}
+
 /* Fails the test unless, within GONE_TIMEOUT_MS, exactly the spacer
  * processes of @before are left (a service that was told to end, or
  * whose parent service died, may take a moment). */
@@ -2466,6 +2496,7 @@ limits_run (SpacetestNamespaceType type)
 
   /* With the limit back, the same calls work: the limit was the reason. */
   set_limit (type, original);
+  wait_spacers_settled ();
   for (Attempt attempt = 0; attempt < N_ATTEMPTS; attempt++)
     {
       g_autoptr(GError) error = NULL;
@@ -2474,6 +2505,7 @@ limits_run (SpacetestNamespaceType type)
         continue;
       set_context ("%s %s with max_%s_namespaces = %s",
                    attempt_names[attempt], name, name, original);
+      wait_spacers_settled ();
       world_get (&world);
       g_assert_true (attempt_create (&limits, attempt, type, &error));
       g_assert_no_error (error);
