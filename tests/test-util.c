@@ -764,16 +764,15 @@ tu_self_run_exit_code (const TuSelfRun *run)
 }
 
 gboolean
-tu_test_subprocess (void)
-{
-  return g_test_subprocess () ||
-         g_strcmp0 (g_getenv (SELF_RUN_ENV), g_test_get_path ()) == 0;
-}
-
-gboolean
 tu_is_self_run_of (const char *test_path)
 {
   return g_strcmp0 (g_getenv (SELF_RUN_ENV), test_path) == 0;
+}
+
+gboolean
+tu_test_subprocess (void)
+{
+  return g_test_subprocess () || tu_is_self_run_of (g_test_get_path ());
 }
 
 char
