@@ -354,7 +354,7 @@ spacetest_loopback_up (GError **error)
 {
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  return _spacetest_loopback_up (error);
+  return _spacetest_loopback_up (NULL, error);
 }
 
 /**

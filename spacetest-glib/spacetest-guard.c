@@ -286,6 +286,7 @@ _spacetest_guard_new_unshare (SpacetestNamespaceType   types,
 {
   g_autoptr(SpacetestGuard) self = NULL;
   int fds[SPACETEST_N_TYPES];
+  g_autofd int net_fd = -1;
 
   /* Every entry before the first way out: the cleanup closes them all. */
   for (int i = 0; i < SPACETEST_N_TYPES; i++)
@@ -324,15 +325,21 @@ _spacetest_guard_new_unshare (SpacetestNamespaceType   types,
   for (int i = 0; i < SPACETEST_N_TYPES; i++)
     self->orig_fds[i] = fds[i];
 
-  if (!_spacetest_setup_new_namespaces (types, flags, error))
+  if (!_spacetest_setup_new_namespaces (types, flags, &net_fd, error))
     goto undo;
 
   for (int i = 0; i < SPACETEST_N_TYPES; i++)
     {
       if (!(types & _spacetest_types[i]))
         continue;
-      self->entered[i] =
-        _spacetest_namespace_new_current_trusted (_spacetest_types[i], error);
+      if (_spacetest_types[i] == SPACETEST_NAMESPACE_TYPE_NET && net_fd >= 0)
+        self->entered[i] =
+          _spacetest_namespace_new_trusted (_spacetest_types[i],
+                                            g_steal_fd (&net_fd), error);
+      else
+        self->entered[i] =
+          _spacetest_namespace_new_current_trusted (_spacetest_types[i],
+                                                    error);
       if (self->entered[i] == NULL)
         goto undo;
     }

@@ -43,12 +43,15 @@ gboolean    _spacetest_write_id_maps        (pid_t                    pid,
  * recursively private first, then (per @flags) a new /proc
  * (SPACETEST_SETUP_MOUNT_PROC) and a fresh sysfs
  * (SPACETEST_TRANSIENT_MOUNT_SYSFS); a new network namespace gets lo up
- * (SPACETEST_TRANSIENT_LOOPBACK_UP). */
+ * (SPACETEST_TRANSIENT_LOOPBACK_UP). With @net_fd (nullable), also a
+ * descriptor of the new network namespace where lo was set up, or -1. */
 gboolean    _spacetest_setup_new_namespaces (SpacetestNamespaceType   types,
                                              guint                    flags,
+                                             int                     *net_fd,
                                              GError                 **error);
 gboolean    _spacetest_make_root_private    (GError                 **error);
-gboolean    _spacetest_loopback_up          (GError                 **error);
+gboolean    _spacetest_loopback_up          (int                     *net_fd,
+                                             GError                 **error);
 gboolean    _spacetest_mount_sysfs          (GError                 **error);
 gboolean    _spacetest_mount_file           (const char              *path,
                                              const char              *contents,

@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include <linux/nsfs.h>
+#include <linux/sockios.h>
 
 /* The thread id, cached per thread: guards ask for it on every switch.
  * A forked child starts with its parent's cache, so fork() clears it. */
@@ -291,8 +292,13 @@ _spacetest_has_capability (int cap)
 
 /* ---- setting up new namespaces --------------------------------------- */
 
+/* With @net_fd, also gives a descriptor of the network namespace, taken
+ * from the socket (-1 where the kernel does not say): cheaper than
+ * opening /proc/thread-self/ns/net, which makes the namespace's file
+ * anew for a namespace that nobody opened yet. */
 gboolean
-_spacetest_loopback_up (GError **error)
+_spacetest_loopback_up (int     *net_fd,
+                        GError **error)
 {
   g_autofd int sock = -1;
   struct ifreq ifr = { 0, };
@@ -316,17 +322,21 @@ _spacetest_loopback_up (GError **error)
       return FALSE;
     }
 
-  if (ifr.ifr_flags & IFF_UP)
-    return TRUE;
-
-  ifr.ifr_flags |= IFF_UP;
-  if (ioctl (sock, SIOCSIFFLAGS, &ifr) != 0)
+  if (!(ifr.ifr_flags & IFF_UP))
     {
-      _spacetest_set_error_from_errno (error, errno, SPACETEST_ERROR_FAILED,
-                                       _("set 'lo' up in a network namespace"));
-      return FALSE;
+      ifr.ifr_flags |= IFF_UP;
+      if (ioctl (sock, SIOCSIFFLAGS, &ifr) != 0)
+        {
+          _spacetest_set_error_from_errno (error, errno,
+                                           SPACETEST_ERROR_FAILED,
+                                           _("set 'lo' up in a network "
+                                             "namespace"));
+          return FALSE;
+        }
     }
 
+  if (net_fd != NULL)
+    *net_fd = ioctl (sock, SIOCGSKNS);
   return TRUE;
 }
 
@@ -554,8 +564,12 @@ mount_proc (GError **error)
 gboolean
 _spacetest_setup_new_namespaces (SpacetestNamespaceType   types,
                                  guint                    flags,
+                                 int                     *net_fd,
                                  GError                 **error)
 {
+  if (net_fd != NULL)
+    *net_fd = -1;
+
   if (types & SPACETEST_NAMESPACE_TYPE_MNT)
     {
       /* before anything else: no mount may propagate back */
@@ -572,7 +586,7 @@ _spacetest_setup_new_namespaces (SpacetestNamespaceType   types,
   if ((types & SPACETEST_NAMESPACE_TYPE_NET) &&
       (flags & (SPACETEST_TRANSIENT_LOOPBACK_UP |
                 SPACETEST_TRANSIENT_ETHERNET)) &&
-      !_spacetest_loopback_up (error))
+      !_spacetest_loopback_up (net_fd, error))
     return FALSE;
 
   return TRUE;

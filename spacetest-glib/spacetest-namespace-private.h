@@ -12,6 +12,9 @@ G_BEGIN_DECLS
 
 SpacetestNamespace *_spacetest_namespace_new_take_fd (int       fd,
                                                       GError  **error);
+SpacetestNamespace *_spacetest_namespace_new_trusted (SpacetestNamespaceType   type,
+                                                      int                      fd,
+                                                      GError                 **error);
 SpacetestNamespace *_spacetest_namespace_new_current_trusted (SpacetestNamespaceType   type,
                                                               GError                 **error);
 guint64     _spacetest_namespace_get_device (SpacetestNamespace *self);

@@ -314,20 +314,17 @@ _spacetest_namespace_new_take_fd (int       fd,
   return namespace_new_take_fd (fd, fd, error);
 }
 
-/* The calling thread's namespace of a known @type, on the hot path of
- * spacetest_enter_transient(): what /proc/thread-self/ns/ holds needs no
- * check that it is a namespace of that type. */
+/* A namespace of a known @type from a descriptor that the kernel gave for
+ * one (taken; closed on error too), on the hot path of
+ * spacetest_enter_transient(): it needs no check that it is a namespace
+ * of that type. */
 SpacetestNamespace *
-_spacetest_namespace_new_current_trusted (SpacetestNamespaceType   type,
-                                          GError                 **error)
+_spacetest_namespace_new_trusted (SpacetestNamespaceType   type,
+                                  int                      fd,
+                                  GError                 **error)
 {
   SpacetestNamespace *self;
   struct stat st;
-  int fd;
-
-  fd = _spacetest_open_thread_ns (type, error);
-  if (fd < 0)
-    return NULL;
 
   if (fstat (fd, &st) != 0)
     {
@@ -343,6 +340,17 @@ _spacetest_namespace_new_current_trusted (SpacetestNamespaceType   type,
   self->ino = st.st_ino;
   self->initialized = TRUE;
   return self;
+}
+
+/* The calling thread's namespace of a known @type: what
+ * /proc/thread-self/ns/ holds is one. */
+SpacetestNamespace *
+_spacetest_namespace_new_current_trusted (SpacetestNamespaceType   type,
+                                          GError                 **error)
+{
+  int fd = _spacetest_open_thread_ns (type, error);
+
+  return fd < 0 ? NULL : _spacetest_namespace_new_trusted (type, fd, error);
 }
 
 guint64
@@ -636,10 +644,12 @@ transient_create (gpointer   user_data,
       return FALSE;
     }
 
-  if (!_spacetest_setup_new_namespaces (data->type, data->flags, error))
+  if (!_spacetest_setup_new_namespaces (data->type, data->flags, &data->fd,
+                                        error))
     return FALSE;
 
-  data->fd = _spacetest_open_new_ns (data->type, error);
+  if (data->fd < 0)
+    data->fd = _spacetest_open_new_ns (data->type, error);
   return data->fd >= 0;
 }
 

@@ -79,7 +79,7 @@ rooms_child (SpacetestNamespaceType types,
     }
   else if (!_spacetest_setup_new_namespaces (types,
                                              SPACETEST_TRANSIENT_LOOPBACK_UP,
-                                             &error))
+                                             NULL, &error))
     ;
   else
     for (int i = 0; i < SPACETEST_N_TYPES; i++)
@@ -418,7 +418,8 @@ become_pid1 (void)
 
   /* Our own /proc, or it shows the parent namespace's processes. */
   if (_spacetest_setup_new_namespaces (SPACETEST_NAMESPACE_TYPE_MNT,
-                                       SPACETEST_SETUP_MOUNT_PROC, &error))
+                                       SPACETEST_SETUP_MOUNT_PROC, NULL,
+                                       &error))
     return TRUE;
 
   fprintf (stderr, _("spacetest-spacer: cannot set up /proc as PID 1: %s\n"),

@@ -121,7 +121,7 @@ spacetest_init_user_namespace (GError **error)
   if (!_spacetest_write_id_maps (0, uid, gid, SPACETEST_ERROR_FAILED, error) ||
       !_spacetest_setup_new_namespaces ((SpacetestNamespaceType) flags,
                                         SPACETEST_TRANSIENT_LOOPBACK_UP,
-                                        error))
+                                        NULL, error))
     return FALSE;
 
   /* unshare() made the time namespace for children only: join it while
