@@ -127,6 +127,17 @@ warm_up_gdbus (void)
     warm_up_connections[i] = ends[i].connection;
 }
 
+/* The process whose warm-up made GDBus's worker thread, which runs as
+ * long as a connection is open, and the warm-up's stay open: from then on
+ * the process has more than one thread, and so its threads cannot change
+ * their user namespace (setns() and unshare() refuse that with EINVAL).
+ * A fork() child has only the one thread. */
+static pid_t warm_up_pid;
+
+static GArray *list_fd_numbers (void);
+static void keep_copies_of_new_files (const GArray *before);
+static void keep_proc_dirs (void);
+
 /* What GLib makes on first use and keeps for the life of the process:
  * the global default main context, its own worker thread ("gmain", made
  * by the network monitor) and GDBus's, the default proxy resolver,
@@ -141,12 +152,17 @@ warm_up_glib (void)
   if (g_once_init_enter (&warmed_up))
     {
       g_autoptr(GResolver) resolver = NULL;
+      g_autoptr(GArray) fds_before = list_fd_numbers ();
 
       g_main_context_default ();
       g_proxy_resolver_get_default ();
       resolver = g_resolver_get_default ();
       g_network_monitor_get_default ();
       warm_up_gdbus ();
+      keep_copies_of_new_files (fds_before);
+      keep_proc_dirs ();
+      if (warm_up_connections[0] != NULL && warm_up_connections[1] != NULL)
+        warm_up_pid = getpid ();
       g_once_init_leave (&warmed_up, 1);
     }
 }
@@ -478,7 +494,9 @@ static const char * const ns_links[] = {
 /* One open descriptor, identified by the file it refers to: a descriptor
  * closed and opened again on another file is a new one. All anonymous
  * inodes (eventfd, signalfd, epoll, ...) share one inode, so for those
- * the link target, which names the kind, is compared too. */
+ * the link target, which names the kind, is compared too; and a
+ * descriptor that still refers to the very open file of one of the
+ * warm-up's (see kept_files) is identified as that. */
 typedef struct
 {
   int fd;
@@ -486,6 +504,7 @@ typedef struct
   guint64 dev;
   guint64 ino;
   gsize target;   /* offset in Snapshot.targets, or NO_TARGET */
+  guint kept;     /* 1 + index in kept_files, or 0 */
 } FdEntry;
 
 #define NO_TARGET G_MAXSIZE
@@ -526,12 +545,55 @@ compare_pids (const void *a,
   return (x > y) - (x < y);
 }
 
+/* F_DUPFD_QUERY (Linux 6.10): whether two descriptors refer to one open
+ * file, 1 or 0; older kernels refuse it (EINVAL). */
+#ifndef F_DUPFD_QUERY
+#define F_DUPFD_QUERY 1027   /* F_LINUX_SPECIFIC_BASE + 3 */
+#endif
+
+/* The anonymous descriptors that the warm-up made (the wakeup eventfds of
+ * GLib's main contexts), each with a copy that this file keeps for the
+ * life of the process. Reading a descriptor's link, which names only the
+ * kind of an anonymous file, costs ten times what asking the kernel
+ * whether it still refers to the copy's open file costs; and the answer
+ * tells more: it also tells one eventfd from another. A copy that a test
+ * closed and whose number came back on another file would be taken for
+ * the library's, as the test LAN's descriptors would. */
+typedef struct
+{
+  int fd;
+  int copy;
+} KeptFile;
+
+static KeptFile kept_files[8];
+static guint n_kept_files;
+
+static gboolean
+is_kept_copy (int fd)
+{
+  for (guint i = 0; i < n_kept_files; i++)
+    if (kept_files[i].copy == fd)
+      return TRUE;
+  return FALSE;
+}
+
+/* 1 + the index of the kept file that @fd refers to, or 0. */
+static guint
+find_kept_file (int fd)
+{
+  for (guint i = 0; i < n_kept_files; i++)
+    if (kept_files[i].fd == fd)
+      return fcntl (fd, F_DUPFD_QUERY, kept_files[i].copy) == 1 ? i + 1 : 0;
+  return 0;
+}
+
 /* Reads the entries of a /proc directory with getdents64() into a
  * buffer on the stack: readdir() would allocate one and stat the
  * directory first, each time. */
 typedef struct
 {
   int fd;
+  gboolean kept;   /* fd is kept_fd_dir, not to be closed */
   gsize pos;
   gssize len;
   gboolean at_end;
@@ -542,11 +604,47 @@ typedef struct
 /* The room the largest entry takes (a name of 255 bytes). */
 #define PROC_DIR_ENTRY_MAX (offsetof (struct dirent64, d_name) + 256 + 8)
 
+/* The two /proc directories that every snapshot reads, kept open by the
+ * process whose warm-up opened them (opening and closing one costs as
+ * much as reading it): /proc/self/fd, read again from its start, and the
+ * main thread's namespace directory (the main thread's entry lives as
+ * long as the process does). */
+static pid_t kept_dirs_pid;
+static int kept_fd_dir = -1;
+static int kept_ns_dir = -1;
+
+static void
+keep_proc_dirs (void)
+{
+  kept_dirs_pid = getpid ();
+  kept_fd_dir = open ("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (_spacetest_gettid () == kept_dirs_pid)
+    kept_ns_dir = open ("/proc/thread-self/ns",
+                        O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* Whether @fd is one of the library's own, kept for the life of the
+ * process: the test LAN's, the copies and the directories. */
+static gboolean
+is_kept_fd (int fd)
+{
+  return fd == kept_fd_dir || fd == kept_ns_dir || is_kept_copy (fd) ||
+         _spacetest_lan_owns_fd (fd);
+}
+
 static gboolean
 proc_dir_open (ProcDir    *dir,
                const char *path)
 {
-  dir->fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  dir->kept = FALSE;
+  if (kept_fd_dir >= 0 && strcmp (path, "/proc/self/fd") == 0 &&
+      kept_dirs_pid == getpid () && lseek (kept_fd_dir, 0, SEEK_SET) == 0)
+    {
+      dir->fd = kept_fd_dir;
+      dir->kept = TRUE;
+    }
+  else
+    dir->fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   dir->pos = 0;
   dir->len = 0;
   dir->at_end = FALSE;
@@ -586,7 +684,10 @@ proc_dir_next (ProcDir *dir)
 static void
 proc_dir_close (ProcDir *dir)
 {
-  g_clear_fd (&dir->fd, NULL);
+  if (dir->kept)
+    dir->fd = -1;
+  else
+    g_clear_fd (&dir->fd, NULL);
 }
 
 /* Identifies the file @fd refers to without asking its file system to
@@ -620,6 +721,62 @@ identify_fd (int      fd,
   return FALSE;
 }
 
+static GArray *
+list_fd_numbers (void)
+{
+  GArray *fds = g_array_new (FALSE, FALSE, sizeof (int));
+  ProcDir dir;
+  const char *name;
+
+  if (!proc_dir_open (&dir, "/proc/self/fd"))
+    return fds;
+  while ((name = proc_dir_next (&dir)) != NULL)
+    {
+      int fd = atoi (name);
+
+      if (fd != dir.fd)
+        g_array_append_val (fds, fd);
+    }
+  proc_dir_close (&dir);
+  return fds;
+}
+
+/* Keeps a copy of each anonymous descriptor opened since @before was
+ * listed, where the kernel answers F_DUPFD_QUERY (elsewhere a snapshot
+ * reads the links, as it does for every other anonymous descriptor). */
+static void
+keep_copies_of_new_files (const GArray *before)
+{
+  g_autoptr(GArray) now = list_fd_numbers ();
+
+  for (guint i = 0; i < now->len; i++)
+    {
+      int fd = g_array_index (now, int, i);
+      FdEntry entry = { .fd = fd, };
+      gboolean known = FALSE;
+      int copy;
+
+      for (guint j = 0; j < before->len && !known; j++)
+        known = g_array_index (before, int, j) == fd;
+      if (known || n_kept_files == G_N_ELEMENTS (kept_files) ||
+          is_kept_fd (fd) || !identify_fd (fd, &entry) ||
+          (entry.mode & S_IFMT) != 0)
+        continue;
+
+      copy = fcntl (fd, F_DUPFD_CLOEXEC, 0);
+      if (copy < 0)
+        continue;
+      if (fcntl (fd, F_DUPFD_QUERY, copy) != 1)
+        {
+          close (copy);
+          return;
+        }
+      kept_files[n_kept_files].fd = fd;
+      kept_files[n_kept_files].copy = copy;
+      n_kept_files++;
+    }
+}
+
 /* Every open descriptor but the one that reads /proc/self/fd. One that
  * cannot be identified is left out: it was closed meanwhile. */
 static void
@@ -636,9 +793,17 @@ snapshot_fds (Snapshot *snap)
       FdEntry fd = { .target = NO_TARGET, };
 
       fd.fd = atoi (name);
-      /* the test LAN's own, kept for the life of the process */
-      if (fd.fd == dir.fd || _spacetest_lan_owns_fd (fd.fd) ||
-          !identify_fd (fd.fd, &fd))
+      if (fd.fd == dir.fd || is_kept_fd (fd.fd))
+        continue;
+
+      fd.kept = find_kept_file (fd.fd);
+      if (fd.kept != 0)
+        {
+          g_array_append_val (snap->fds, fd);
+          continue;
+        }
+
+      if (!identify_fd (fd.fd, &fd))
         continue;
 
       if ((fd.mode & S_IFMT) == 0)
@@ -742,24 +907,31 @@ snapshot_children (Snapshot *snap)
            compare_pids);
 }
 
-/* The targets of the calling thread's namespace links. */
+/* The targets of the calling thread's namespace links; not the user
+ * namespace's where no thread of the process can change it. */
 static void
 snapshot_namespaces (Snapshot *snap)
 {
-  int dir_fd = open ("/proc/thread-self/ns",
-                     O_PATH | O_DIRECTORY | O_CLOEXEC);
+  pid_t pid = getpid ();
+  gboolean threaded = warm_up_pid == pid;
+  gboolean kept = kept_ns_dir >= 0 && kept_dirs_pid == pid &&
+                  _spacetest_gettid () == pid;
+  int dir_fd = kept ? kept_ns_dir :
+               open ("/proc/thread-self/ns", O_PATH | O_DIRECTORY | O_CLOEXEC);
 
   for (guint i = 0; i < G_N_ELEMENTS (ns_links); i++)
     {
       ssize_t len = -1;
 
-      if (dir_fd >= 0)
+      if (threaded && strcmp (ns_links[i], "user") == 0)
+        len = 0;
+      else if (dir_fd >= 0)
         len = readlinkat (dir_fd, ns_links[i], snap->ns_links[i],
                           NS_LINK_SIZE - 1);
       snap->ns_links[i][MAX (len, 0)] = '\0';
     }
 
-  if (dir_fd >= 0)
+  if (dir_fd >= 0 && !kept)
     close (dir_fd);
 }
 
@@ -794,6 +966,8 @@ same_file (const Snapshot *before,
            const Snapshot *after,
            const FdEntry  *now)
 {
+  if (then->kept != 0 || now->kept != 0)
+    return then->kept == now->kept;
   if (then->dev != now->dev || then->ino != now->ino)
     return FALSE;
   if (then->target == NO_TARGET || now->target == NO_TARGET)

@@ -17,6 +17,7 @@
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -1114,6 +1115,103 @@ test_leaks_eventfd (void)
                              "context's wakeup*before g_test_run ()*");
 }
 
+/* F_DUPFD_QUERY (Linux 6.10): whether two descriptors share one open
+ * file. */
+#define TEST_F_DUPFD_QUERY 1027
+
+/* The lowest descriptor on an eventfd: the wakeup of GLib's default main
+ * context, made by spacetest_test_init()'s warm-up before the copies the
+ * library keeps of GLib's descriptors. */
+static int
+lowest_eventfd (void)
+{
+  for (int fd = 0; fd < 64; fd++)
+    {
+      g_autofree char *path = g_strdup_printf ("/proc/self/fd/%d", fd);
+      g_autofree char *target = g_file_read_link (path, NULL);
+
+      if (g_strcmp0 (target, "anon_inode:[eventfd]") == 0)
+        return fd;
+    }
+  g_assert_not_reached ();
+}
+
+/* A child whose test puts a new file of @kind ("eventfd" or "timerfd")
+ * in the place of GLib's main-context eventfd; returns its number. */
+static int
+replace_glib_eventfd (const char *kind)
+{
+  int victim, fd;
+
+  check_leaks ();
+  victim = lowest_eventfd ();
+  if (strcmp (kind, "eventfd") == 0)
+    fd = eventfd (0, EFD_CLOEXEC);
+  else
+    fd = timerfd_create (CLOCK_MONOTONIC, TFD_CLOEXEC);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (dup3 (fd, victim, O_CLOEXEC), ==, victim);
+  g_assert_no_errno (close (fd));
+  return victim;
+}
+
+/* The warm-up's anonymous descriptors are checked as the very open files
+ * they were (through a copy the library keeps), not only as files of the
+ * same kind: one replaced by a new file of either kind is reported. */
+static void
+test_leaks_replaced (gconstpointer data)
+{
+  const char *kind = data;
+  g_autofree char *fd = NULL;
+  g_autofree char *pattern = NULL;
+
+  if (g_test_subprocess ())
+    {
+      child_report ("%d", replace_glib_eventfd (kind));
+      return;
+    }
+
+  spacetest_test_check_leaks ();
+  /* Without the kernel's F_DUPFD_QUERY, the check compares the kind. */
+  if (strcmp (kind, "eventfd") == 0 &&
+      fcntl (0, TEST_F_DUPFD_QUERY, 0) != 1)
+    {
+      g_test_skip ("the kernel has no F_DUPFD_QUERY (Linux < 6.10)");
+      return;
+    }
+
+  fd = trap_with_report ();
+  g_test_trap_assert_failed ();
+  pattern = g_strdup_printf ("*leak check: the test left behind: "
+                             "file descriptor %s -> anon_inode:[%s]*",
+                             fd, kind);
+  g_test_trap_assert_stderr (pattern);
+}
+
+/* Why the leak check need not read the thread's user namespace once
+ * spacetest_test_init() made GLib's threads: a thread of a process with
+ * more than one cannot change its user namespace. */
+static void
+test_init_threaded (void)
+{
+  int userns;
+  struct stat st;
+
+  spacetest_test_check_leaks ();
+  g_assert_cmpint (tu_count_threads (), >, 1);
+
+  g_assert_cmpint (unshare (CLONE_NEWUSER), ==, -1);
+  g_assert_cmpint (errno, ==, EINVAL);
+
+  userns = open ("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+  g_assert_cmpint (userns, >=, 0);
+  g_assert_cmpint (setns (userns, CLONE_NEWUSER), ==, -1);
+  g_assert_cmpint (errno, ==, EINVAL);
+  g_assert_no_errno (fstat (userns, &st));
+  g_assert_no_errno (close (userns));
+  g_assert_cmpuint (tu_thread_ns_inode (USER), ==, st.st_ino);
+}
+
 #define PRIVATE_HOME_PATH "/spacetest/testlayer/init/private-home"
 
 static const char * const home_variables[] = {
@@ -1385,6 +1483,11 @@ main (int    argc,
   g_test_add_func ("/spacetest/testlayer/check-leaks/eventfd",
                    test_leaks_eventfd);
   g_test_add_func ("/spacetest/testlayer/init/userns-off", test_init_userns_off);
+  g_test_add_func ("/spacetest/testlayer/init/threaded", test_init_threaded);
+  g_test_add_data_func ("/spacetest/testlayer/check-leaks/replaced/eventfd",
+                        "eventfd", test_leaks_replaced);
+  g_test_add_data_func ("/spacetest/testlayer/check-leaks/replaced/timerfd",
+                        "timerfd", test_leaks_replaced);
 
   return g_test_run ();
 }
