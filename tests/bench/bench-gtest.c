@@ -20,8 +20,10 @@
  *
  * Both forms start with spacetest_test_init(), so that in unprivileged
  * mode both run in the process's own user namespace. The driver (this
- * program without --run=) runs each form ROUNDS times (default 11),
- * round-robin, starting with a different form each round, and reports
+ * program without --run=) runs each form ROUNDS times (default 11), in
+ * a new random order each round, each run once the machine is idle again
+ * (bench_settle(): the kernel tears down namespaces on its own threads
+ * after a run, which would slow down the next one), and reports
  * the medians of the wall time of the whole g_test_run() (measured in the
  * program around that call only, so start-up and the set-up of
  * unprivileged mode are left out) and of the whole process (measured by
@@ -38,6 +40,7 @@
  *   median per-case-spacetest 1224.7 us
  *   ratio gtest-path 1.12
  *   ratio gtest-process 1.10
+ *   ratio gtest-path-paired 1.11   (the median of each round's ratio)
  *
  * Usage: bench-gtest [--forms=F1,F2,...] [ROUNDS [CASES]]
  *        bench-gtest --run=FORM [--cases=N] [GTest options]
@@ -200,6 +203,8 @@ main (int argc, char **argv)
   g_autofree double *process_us = NULL;
   g_autofree double *run_median = NULL;
   g_autofree double *process_median = NULL;
+  g_autofree guint *order = NULL;
+  g_autofree double *paired = NULL;
   gboolean root = geteuid () == 0;
   int j = 1;
 
@@ -238,14 +243,41 @@ main (int argc, char **argv)
   run_median = g_new (double, n_names);
   process_median = g_new (double, n_names);
 
+  /* A new order every round (see bench_interleave()), and each run on a
+   * machine that finished what the last one left to the kernel. */
+  order = g_new (guint, n_names);
+  for (guint f = 0; f < n_names; f++)
+    order[f] = f;
   for (guint i = 0; i < rounds; i++)
-    for (guint k = 0; k < n_names; k++)
-      {
-        guint f = (i + k) % n_names;
-        gsize at = (gsize) f * rounds + i;
+    {
+      for (guint k = n_names - 1; k > 0; k--)
+        {
+          guint r = g_random_int_range (0, k + 1);
+          guint tmp = order[k];
 
-        run_us[at] = spawn_program (names[f], cases, &process_us[at]);
-      }
+          order[k] = order[r];
+          order[r] = tmp;
+        }
+
+      for (guint k = 0; k < n_names; k++)
+        {
+          gsize at = (gsize) order[k] * rounds + i;
+
+          bench_settle ();
+          run_us[at] = spawn_program (names[order[k]], cases,
+                                      &process_us[at]);
+        }
+    }
+
+  /* Each round's ratio of the first two forms too (before the medians
+   * sort the times): the two runs of a round are a minute apart at most,
+   * so a slow phase of the machine costs both alike. */
+  if (n_names >= 2)
+    {
+      paired = g_new (double, rounds);
+      for (guint i = 0; i < rounds; i++)
+        paired[i] = run_us[i] / run_us[(gsize) rounds + i];
+    }
 
   printf ("bench-gtest: medians of %u interleaved runs of %u cases (%s)\n",
           rounds, cases, root ? "root" : "unprivileged mode");
@@ -267,6 +299,8 @@ main (int argc, char **argv)
       bench_print_ratio ("gtest-path", run_median[0], run_median[1]);
       bench_print_ratio ("gtest-process", process_median[0],
                          process_median[1]);
+      printf ("ratio gtest-path-paired %.2f\n",
+              bench_median (paired, rounds));
     }
   return 0;
 }

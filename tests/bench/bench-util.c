@@ -34,6 +34,52 @@ bench_median (double *values,
   return (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
+/* The idle and the total time of all CPUs so far, from /proc/stat's
+ * first line, in clock ticks. */
+static gboolean
+read_cpu_times (guint64 *idle,
+                guint64 *total)
+{
+  g_autofree char *stat = NULL;
+  char *p;
+
+  if (!g_file_get_contents ("/proc/stat", &stat, NULL, NULL) ||
+      !g_str_has_prefix (stat, "cpu "))
+    return FALSE;
+
+  *idle = *total = 0;
+  p = stat + strlen ("cpu ");
+  /* user nice system idle iowait irq softirq steal ... */
+  for (int field = 0; field < 8; field++)
+    {
+      guint64 value = g_ascii_strtoull (p, &p, 10);
+
+      *total += value;
+      if (field == 3 || field == 4)
+        *idle += value;
+    }
+  return TRUE;
+}
+
+void
+bench_settle (void)
+{
+  gint64 deadline = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      guint64 idle0, total0, idle1, total1;
+
+      if (!read_cpu_times (&idle0, &total0))
+        return;
+      g_usleep (20 * 1000);
+      if (!read_cpu_times (&idle1, &total1))
+        return;
+      if (total1 > total0 && (idle1 - idle0) * 10 >= (total1 - total0) * 9)
+        return;
+    }
+}
+
 /* One round of @variant; returns its time in microseconds. */
 static double
 run_round (BenchVariant *variant)

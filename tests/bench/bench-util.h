@@ -28,6 +28,13 @@ void bench_interleave (BenchVariant *variants,
                        guint         n_variants,
                        guint         n);
 
+/* Waits (at most 3 s) until the machine is idle: until the kernel has
+ * done what the last run left to it, such as tearing down hundreds of
+ * network namespaces on its worker threads, which would otherwise slow
+ * down whichever run comes next. Idle: in a 20 ms window, at least 90% of
+ * the CPUs' time idle. */
+void bench_settle (void);
+
 /* Sets `lo` up in the calling thread's network namespace (SIOCGIFFLAGS,
  * SIOCSIFFLAGS). Async-signal-safe, for forked children too. Returns 0,
  * or -1 with errno set. */
