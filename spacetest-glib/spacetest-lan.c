@@ -60,56 +60,22 @@ _spacetest_lan_owns_fd (int fd)
   return FALSE;
 }
 
-static void
-set_socket_error (GError     **error,
-                  int          errsv,
-                  const char  *what)
-{
-  _spacetest_set_error_from_errno (error, errsv, SPACETEST_ERROR_FAILED,
-                                   what);
-}
-
 /* A raw rtnetlink socket in the hub that hears of its links coming and
- * going. Made with the calling thread switched into the hub and back. */
+ * going. */
 static int
 open_notify_socket (GError **error)
 {
-  g_autoptr(SpacetestGuard) guard = NULL;
-  struct sockaddr_nl addr = { .nl_family = AF_NETLINK,
-                              .nl_groups = RTMGRP_LINK };
   int size = 1 << 20;
-  int fd, errsv;
-
-  guard = _spacetest_guard_enter (&lan_hub, 1, error);
-  if (guard == NULL)
-    return -1;
-
-  fd = socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
-               NETLINK_ROUTE);
-  errsv = errno;
-  _spacetest_guard_restore_or_abort (guard);
-
-  if (fd < 0)
-    {
-      set_socket_error (error, errsv,
-                        _("open a netlink socket in the test LAN's network "
-                          "namespace"));
-      return -1;
-    }
+  int fd = _spacetest_netlink_socket (lan_hub,
+                                      /* Translators: the %s of "open a
+                                       * netlink socket in %s" */
+                                      _("the test LAN's network namespace"),
+                                      RTMGRP_LINK, SOCK_NONBLOCK, error);
 
   /* Best effort: a larger buffer makes a lost notification rarer; a lost
    * one costs a resynchronisation, not a wrong answer. */
-  setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-
-  if (bind (fd, (struct sockaddr *) &addr, sizeof addr) != 0)
-    {
-      errsv = errno;
-      close (fd);
-      set_socket_error (error, errsv,
-                        _("listen to the test LAN's links"));
-      return -1;
-    }
-
+  if (fd >= 0)
+    setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
   return fd;
 }
 

@@ -26,4 +26,15 @@ gboolean    _spacetest_link_wait_running   (SpacetestLink  *self,
                                             guint           timeout_ms,
                                             GError        **error);
 
+/* A NETLINK_ROUTE socket inside @netns (with @flags beside
+ * SOCK_CLOEXEC), bound to the multicast @groups (0: none; the kernel
+ * picks the port id). The calling thread switches there and back around
+ * socket() unless it is there already. -1 with @error set ("Cannot open a
+ * netlink socket in @where: ..."). */
+int         _spacetest_netlink_socket      (SpacetestNamespace  *netns,
+                                            const char          *where,
+                                            guint32              groups,
+                                            int                  flags,
+                                            GError             **error);
+
 G_END_DECLS

@@ -286,20 +286,58 @@ spacetest_link_init (SpacetestLink *self)
 
 /* ---- the netlink socket ---------------------------------------------- */
 
-/* Opens a NETLINK_ROUTE socket inside @netns: directly when the calling
- * thread is there already, else with the thread switched there and back
- * around the socket's creation (the guard restores it or aborts). */
+/* See spacetest-link-private.h. */
+int
+_spacetest_netlink_socket (SpacetestNamespace  *netns,
+                           const char          *where,
+                           guint32              groups,
+                           int                  flags,
+                           GError             **error)
+{
+  g_autoptr(SpacetestGuard) guard = NULL;
+  struct sockaddr_nl local = { .nl_family = AF_NETLINK, .nl_groups = groups };
+  int errsv, fd;
+
+  if (!spacetest_namespace_is_current (netns))
+    {
+      guard = _spacetest_guard_enter (&netns, 1, error);
+      if (guard == NULL)
+        return -1;
+    }
+
+  fd = socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | flags, NETLINK_ROUTE);
+  errsv = errno;
+  if (guard != NULL)
+    _spacetest_guard_restore_or_abort (guard);
+
+  if (fd >= 0 && bind (fd, (struct sockaddr *) &local, sizeof local) != 0)
+    {
+      errsv = errno;
+      g_clear_fd (&fd, NULL);
+    }
+
+  if (fd < 0)
+    {
+      g_autofree char *what =
+        g_strdup_printf (_("open a netlink socket in %s"), where);
+
+      set_netlink_error (error, errsv, 0, what);
+    }
+  return fd;
+}
+
+/* A libnl socket on a NETLINK_ROUTE socket inside @netns. The socket is
+ * made here, not by nl_connect(), which would turn the reason of a
+ * failure (EMFILE, say) into a coarse libnl code. */
 static struct nl_sock *
 open_socket (SpacetestNamespace  *netns,
              const char          *where,
              int                 *errno_slot,
              GError             **error)
 {
-  g_autoptr(SpacetestGuard) guard = NULL;
   g_autofree char *what = NULL;
-  struct sockaddr_nl local = { .nl_family = AF_NETLINK };
   struct nl_sock *sock;
-  int err, errsv, fd;
+  int err, fd;
 
   sock = nl_socket_alloc ();
   if (sock == NULL)
@@ -309,34 +347,9 @@ open_socket (SpacetestNamespace  *netns,
       return NULL;
     }
 
-  if (!spacetest_namespace_is_current (netns))
-    {
-      guard = _spacetest_guard_enter (&netns, 1, error);
-      if (guard == NULL)
-        {
-          nl_socket_free (sock);
-          return NULL;
-        }
-    }
-
-  /* The socket is made here, not by nl_connect(), which would turn the
-   * reason of a failure (EMFILE, say) into a coarse libnl code. */
-  fd = socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-  errsv = errno;
-  if (guard != NULL)
-    _spacetest_guard_restore_or_abort (guard);
-
-  /* the kernel picks the port id */
-  if (fd >= 0 && bind (fd, (struct sockaddr *) &local, sizeof local) != 0)
-    {
-      errsv = errno;
-      g_clear_fd (&fd, NULL);
-    }
-
+  fd = _spacetest_netlink_socket (netns, where, 0, 0, error);
   if (fd < 0)
     {
-      what = g_strdup_printf (_("open a netlink socket in %s"), where);
-      set_netlink_error (error, errsv, 0, what);
       nl_socket_free (sock);
       return NULL;
     }
