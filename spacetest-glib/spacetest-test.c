@@ -587,6 +587,18 @@ find_kept_file (int fd)
   return 0;
 }
 
+/* The number a /proc/self/fd entry names (digits only: cheaper than
+ * atoi(), which goes through strtol()). */
+static int
+parse_fd_name (const char *name)
+{
+  int fd = 0;
+
+  for (; *name >= '0' && *name <= '9'; name++)
+    fd = fd * 10 + (*name - '0');
+  return fd;
+}
+
 /* Reads the entries of a /proc directory with getdents64() into a
  * buffer on the stack: readdir() would allocate one and stat the
  * directory first, each time. */
@@ -633,22 +645,36 @@ is_kept_fd (int fd)
 }
 
 static gboolean
-proc_dir_open (ProcDir    *dir,
-               const char *path)
+proc_dir_start (ProcDir  *dir,
+                int       fd,
+                gboolean  kept)
 {
-  dir->kept = FALSE;
-  if (kept_fd_dir >= 0 && strcmp (path, "/proc/self/fd") == 0 &&
-      kept_dirs_pid == getpid () && lseek (kept_fd_dir, 0, SEEK_SET) == 0)
-    {
-      dir->fd = kept_fd_dir;
-      dir->kept = TRUE;
-    }
-  else
-    dir->fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  dir->fd = fd;
+  dir->kept = kept;
   dir->pos = 0;
   dir->len = 0;
   dir->at_end = FALSE;
-  return dir->fd >= 0;
+  return fd >= 0;
+}
+
+static gboolean
+proc_dir_open (ProcDir    *dir,
+               const char *path)
+{
+  return proc_dir_start (dir, open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC),
+                         FALSE);
+}
+
+/* /proc/self/fd of the process @pid (the caller's): the kept one, read
+ * again from its start, where this process kept one. */
+static gboolean
+proc_dir_open_fds (ProcDir *dir,
+                   pid_t    pid)
+{
+  if (kept_fd_dir >= 0 && kept_dirs_pid == pid &&
+      lseek (kept_fd_dir, 0, SEEK_SET) == 0)
+    return proc_dir_start (dir, kept_fd_dir, TRUE);
+  return proc_dir_open (dir, "/proc/self/fd");
 }
 
 /* The next name other than "." and "..", or NULL at the end. */
@@ -732,7 +758,7 @@ list_fd_numbers (void)
     return fds;
   while ((name = proc_dir_next (&dir)) != NULL)
     {
-      int fd = atoi (name);
+      int fd = parse_fd_name (name);
 
       if (fd != dir.fd)
         g_array_append_val (fds, fd);
@@ -780,19 +806,20 @@ keep_copies_of_new_files (const GArray *before)
 /* Every open descriptor but the one that reads /proc/self/fd. One that
  * cannot be identified is left out: it was closed meanwhile. */
 static void
-snapshot_fds (Snapshot *snap)
+snapshot_fds (Snapshot *snap,
+              pid_t     pid)
 {
   ProcDir dir;
   const char *name;
 
-  if (!proc_dir_open (&dir, "/proc/self/fd"))
+  if (!proc_dir_open_fds (&dir, pid))
     return;
 
   while ((name = proc_dir_next (&dir)) != NULL)
     {
       FdEntry fd = { .target = NO_TARGET, };
 
-      fd.fd = atoi (name);
+      fd.fd = parse_fd_name (name);
       if (fd.fd == dir.fd || is_kept_fd (fd.fd))
         continue;
 
@@ -822,11 +849,15 @@ snapshot_fds (Snapshot *snap)
     }
 
   proc_dir_close (&dir);
-  /* /proc lists them in order already; this costs nothing then (and
-   * qsort() must not see the NULL data of an empty array) */
-  if (snap->fds->len > 1)
-    qsort (snap->fds->data, snap->fds->len, sizeof (FdEntry),
-           compare_fd_entries);
+  /* /proc lists them in order already */
+  for (guint i = 1; i < snap->fds->len; i++)
+    if (g_array_index (snap->fds, FdEntry, i - 1).fd >
+        g_array_index (snap->fds, FdEntry, i).fd)
+      {
+        qsort (snap->fds->data, snap->fds->len, sizeof (FdEntry),
+               compare_fd_entries);
+        break;
+      }
 }
 
 /* Appends the pids listed in a /proc/.../children file (space-separated)
@@ -874,7 +905,8 @@ read_children (int         dir_fd,
  * plus the number of threads: in a single-threaded process that thread
  * is the caller, and there is no list of threads to read. */
 static void
-snapshot_children (Snapshot *snap)
+snapshot_children (Snapshot *snap,
+                   pid_t     pid)
 {
   siginfo_t info;
   struct statx stx;
@@ -888,7 +920,7 @@ snapshot_children (Snapshot *snap)
   if (statx (AT_FDCWD, "/proc/self/task", AT_STATX_DONT_SYNC, STATX_NLINK,
              &stx) == 0 &&
       (stx.stx_mask & STATX_NLINK) && stx.stx_nlink == 3 &&
-      _spacetest_gettid () == getpid ())
+      _spacetest_gettid () == pid)
     read_children (AT_FDCWD, "/proc/thread-self/children", snap->children);
   else if (proc_dir_open (&tasks, "/proc/self/task"))
     {
@@ -910,9 +942,9 @@ snapshot_children (Snapshot *snap)
 /* The targets of the calling thread's namespace links; not the user
  * namespace's where no thread of the process can change it. */
 static void
-snapshot_namespaces (Snapshot *snap)
+snapshot_namespaces (Snapshot *snap,
+                     pid_t     pid)
 {
-  pid_t pid = getpid ();
   gboolean threaded = warm_up_pid == pid;
   gboolean kept = kept_ns_dir >= 0 && kept_dirs_pid == pid &&
                   _spacetest_gettid () == pid;
@@ -941,14 +973,16 @@ static void
 snapshot_take (Snapshot *snap,
                gboolean  namespaces)
 {
-  snap->fds = g_array_new (FALSE, FALSE, sizeof (FdEntry));
-  snap->targets = g_string_new (NULL);
+  pid_t pid = getpid ();
+
+  snap->fds = g_array_sized_new (FALSE, FALSE, sizeof (FdEntry), 32);
+  snap->targets = g_string_sized_new (64);
   snap->children = g_array_new (FALSE, FALSE, sizeof (pid_t));
 
-  snapshot_fds (snap);
-  snapshot_children (snap);
+  snapshot_fds (snap, pid);
+  snapshot_children (snap, pid);
   if (namespaces)
-    snapshot_namespaces (snap);
+    snapshot_namespaces (snap, pid);
 }
 
 static void
