@@ -6,6 +6,8 @@
 
 #include <spacetest-glib/spacetest-glib.h>
 
+#include "send-datagram.h"
+
 G_BEGIN_DECLS
 
 /* Short names for the namespace types, as the tests write them. */
@@ -259,15 +261,5 @@ void     tu_trap_expect_pass    (const char *what);
  * its strings) with g_free() after g_test_run(). */
 char   **tu_keep_going          (int        *argc,
                                  char     ***argv);
-
-/* Sends one datagram of @len bytes of @data on @sock with @n_fds (at most
- * TU_MAX_DATAGRAM_FDS) descriptors as SCM_RIGHTS, bypassing every check
- * of the library's codec; returns what sendmsg() returns. */
-#define TU_MAX_DATAGRAM_FDS 16
-gssize   tu_send_datagram       (int          sock,
-                                 const void  *data,
-                                 gsize        len,
-                                 const int   *fds,
-                                 guint        n_fds);
 
 G_END_DECLS

@@ -38,6 +38,8 @@
 #include "spacetest-spacer-service-private.h"
 #include "spacetest-wire-private.h"
 
+#include "../send-datagram.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -222,41 +224,21 @@ count_open_fds (void)
   return n;
 }
 
+/* @n_fds entries, all of /dev/null: the kernel installs a new descriptor
+ * for each. */
 static void
 send_datagram (int           sock,
                const guint8 *data,
                gsize         size,
                guint         n_fds)
 {
-  union {
-    char buf[CMSG_SPACE (sizeof (int) * 15)];
-    struct cmsghdr align;
-  } control;
-  struct iovec iov = { (void *) data, size };
-  struct msghdr msg = { 0, };
-  ssize_t sent;
+  int fds[TU_MAX_DATAGRAM_FDS];
 
-  g_assert_cmpuint (n_fds, <=, 15);
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  if (n_fds > 0)
-    {
-      struct cmsghdr *cmsg;
-
-      memset (&control, 0, sizeof control);
-      msg.msg_control = control.buf;
-      msg.msg_controllen = CMSG_SPACE (sizeof (int) * n_fds);
-      cmsg = CMSG_FIRSTHDR (&msg);
-      cmsg->cmsg_level = SOL_SOCKET;
-      cmsg->cmsg_type = SCM_RIGHTS;
-      cmsg->cmsg_len = CMSG_LEN (sizeof (int) * n_fds);
-      /* The kernel installs one new fd per entry, even for repeats. */
-      for (guint i = 0; i < n_fds; i++)
-        memcpy (CMSG_DATA (cmsg) + i * sizeof (int), &devnull, sizeof (int));
-    }
-
-  sent = sendmsg (sock, &msg, MSG_NOSIGNAL);
-  g_assert_cmpint (sent, ==, (gssize) size);
+  g_assert_cmpuint (n_fds, <=, G_N_ELEMENTS (fds));
+  for (guint i = 0; i < n_fds; i++)
+    fds[i] = devnull;
+  g_assert_cmpint (tu_send_datagram (sock, data, size, fds, n_fds), ==,
+                   (gssize) size);
 }
 
 /* What the service ought to make of the datagram, decoded on its own
