@@ -250,15 +250,7 @@ main (int argc, char **argv)
     order[f] = f;
   for (guint i = 0; i < rounds; i++)
     {
-      for (guint k = n_names - 1; k > 0; k--)
-        {
-          guint r = g_random_int_range (0, k + 1);
-          guint tmp = order[k];
-
-          order[k] = order[r];
-          order[r] = tmp;
-        }
-
+      bench_shuffle (order, n_names);
       for (guint k = 0; k < n_names; k++)
         {
           gsize at = (gsize) order[k] * rounds + i;

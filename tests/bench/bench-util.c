@@ -98,6 +98,20 @@ run_round (BenchVariant *variant)
 }
 
 void
+bench_shuffle (guint *order,
+               guint  n)
+{
+  for (guint k = n; k > 1; k--)
+    {
+      guint j = g_random_int_range (0, k);
+      guint tmp = order[k - 1];
+
+      order[k - 1] = order[j];
+      order[j] = tmp;
+    }
+}
+
+void
 bench_interleave (BenchVariant *variants,
                   guint         n_variants,
                   guint         n)
@@ -117,15 +131,7 @@ bench_interleave (BenchVariant *variants,
 
   for (guint i = 0; i < n; i++)
     {
-      for (guint k = n_variants - 1; k > 0; k--)
-        {
-          guint j = g_random_int_range (0, k + 1);
-          guint tmp = order[k];
-
-          order[k] = order[j];
-          order[j] = tmp;
-        }
-
+      bench_shuffle (order, n_variants);
       for (guint k = 0; k < n_variants; k++)
         times[(gsize) order[k] * n + i] = run_round (&variants[order[k]]);
     }

@@ -28,6 +28,10 @@ void bench_interleave (BenchVariant *variants,
                        guint         n_variants,
                        guint         n);
 
+/* Puts the @n entries of @order in a random order (Fisher-Yates). */
+void bench_shuffle (guint *order,
+                    guint  n);
+
 /* Waits (at most 3 s) until the machine is idle: until the kernel has
  * done what the last run left to it, such as tearing down hundreds of
  * network namespaces on its worker threads, which would otherwise slow
