@@ -493,14 +493,12 @@ test_transient_mnt_root (void)
   g_autofree char *proc_root = NULL;
   g_autoptr(GHashTable) before = NULL;
   const char *root;
-  guint threads;
   struct stat st;
 
   spacetest_test_check_leaks ();
   if (!spacetest_test_require (SPACETEST_NAMESPACE_TYPE_MNT))
     return;
 
-  threads = tu_count_threads ();
   before = tu_thread_ids ();
   ns = spacetest_namespace_new_transient (SPACETEST_NAMESPACE_TYPE_MNT,
                                           SPACETEST_TRANSIENT_NONE, &error);
@@ -514,8 +512,12 @@ test_transient_mnt_root (void)
   proc_root = g_build_filename (root, "proc", NULL);
   g_assert_true (g_file_test (proc_root, G_FILE_TEST_IS_DIR));
 
-  /* The root path's thread goes when the object goes. */
-  g_assert_cmpuint (tu_count_threads (), >=, threads + 1);
+  /* The root path's thread, in the new namespace, goes when the object
+   * goes. */
+  g_assert_cmpuint (tu_count_new_threads_in (before,
+                                             SPACETEST_NAMESPACE_TYPE_MNT,
+                                             spacetest_namespace_get_inode (ns)),
+                    ==, 1);
   g_clear_object (&ns);
   g_assert_cmpuint (tu_wait_new_threads_gone (before, 2000), ==, 0);
 }

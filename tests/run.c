@@ -790,6 +790,9 @@ test_gtest_program (void)
   run (&r, "--pid", "--home", program_path ("RUN_GTEST_PROGRAM"), "--tap");
   if (!made (&r))
     return;
+  if (r.status != 0)
+    g_test_message ("the program's output:\n%s\nits errors:\n%s", r.out,
+                    r.err);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_nonnull (strstr (r.out, "\nok "));
   g_assert_null (strstr (r.out, "not ok"));

@@ -234,6 +234,34 @@ tu_thread_ids (void)
 }
 
 guint
+tu_count_new_threads_in (GHashTable             *before,
+                         SpacetestNamespaceType  type,
+                         guint64                 inode)
+{
+  g_autoptr(GHashTable) now = tu_thread_ids ();
+  GHashTableIter iter;
+  gpointer tid;
+  guint n = 0;
+
+  g_hash_table_iter_init (&iter, now);
+  while (g_hash_table_iter_next (&iter, &tid, NULL))
+    {
+      g_autofree char *path = NULL;
+      struct stat st;
+
+      if (g_hash_table_contains (before, tid))
+        continue;
+      path = g_strdup_printf ("/proc/self/task/%d/ns/%s",
+                              GPOINTER_TO_INT (tid),
+                              spacetest_namespace_type_to_string (type));
+      /* (a thread that just ended has no entry any more) */
+      if (stat (path, &st) == 0 && st.st_ino == inode)
+        n++;
+    }
+  return n;
+}
+
+guint
 tu_wait_new_threads_gone (GHashTable *before,
                           guint       timeout_ms)
 {

@@ -82,6 +82,13 @@ guint    tu_count_threads       (void);
  * of GINT_TO_POINTER (tid). */
 GHashTable *tu_thread_ids       (void);
 
+/* The number of threads of the process that are not in @before and are
+ * in the namespace of @type with @inode. (Counting all threads is not
+ * enough: an idle thread of GLib's thread pools ends after a while.) */
+guint    tu_count_new_threads_in (GHashTable             *before,
+                                  SpacetestNamespaceType  type,
+                                  guint64                 inode);
+
 /* Waits up to @timeout_ms for every thread that is not in @before to be
  * gone (a joined thread can linger in /proc/self/task for a moment);
  * returns how many are still there. Threads of @before that ended do not
