@@ -233,27 +233,42 @@ tu_thread_ids (void)
   return ids;
 }
 
+/* The threads of the process that are not in @before. */
+static GArray *
+new_thread_ids (GHashTable *before)
+{
+  g_autoptr(GHashTable) now = tu_thread_ids ();
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (int));
+  GHashTableIter iter;
+  gpointer tid;
+
+  g_hash_table_iter_init (&iter, now);
+  while (g_hash_table_iter_next (&iter, &tid, NULL))
+    if (!g_hash_table_contains (before, tid))
+      {
+        int id = GPOINTER_TO_INT (tid);
+
+        g_array_append_val (ids, id);
+      }
+  return ids;
+}
+
 guint
 tu_count_new_threads_in (GHashTable             *before,
                          SpacetestNamespaceType  type,
                          guint64                 inode)
 {
-  g_autoptr(GHashTable) now = tu_thread_ids ();
-  GHashTableIter iter;
-  gpointer tid;
+  g_autoptr(GArray) ids = new_thread_ids (before);
   guint n = 0;
 
-  g_hash_table_iter_init (&iter, now);
-  while (g_hash_table_iter_next (&iter, &tid, NULL))
+  for (guint i = 0; i < ids->len; i++)
     {
-      g_autofree char *path = NULL;
+      g_autofree char *path =
+        g_strdup_printf ("/proc/self/task/%d/ns/%s",
+                         g_array_index (ids, int, i),
+                         spacetest_namespace_type_to_string (type));
       struct stat st;
 
-      if (g_hash_table_contains (before, tid))
-        continue;
-      path = g_strdup_printf ("/proc/self/task/%d/ns/%s",
-                              GPOINTER_TO_INT (tid),
-                              spacetest_namespace_type_to_string (type));
       /* (a thread that just ended has no entry any more) */
       if (stat (path, &st) == 0 && st.st_ino == inode)
         n++;
@@ -269,18 +284,10 @@ tu_wait_new_threads_gone (GHashTable *before,
 
   for (;;)
     {
-      g_autoptr(GHashTable) now = tu_thread_ids ();
-      GHashTableIter iter;
-      gpointer tid;
-      guint n_new = 0;
+      g_autoptr(GArray) ids = new_thread_ids (before);
 
-      g_hash_table_iter_init (&iter, now);
-      while (g_hash_table_iter_next (&iter, &tid, NULL))
-        if (!g_hash_table_contains (before, tid))
-          n_new++;
-
-      if (n_new == 0 || g_get_monotonic_time () >= deadline)
-        return n_new;
+      if (ids->len == 0 || g_get_monotonic_time () >= deadline)
+        return ids->len;
       g_usleep (1000);
     }
 }
