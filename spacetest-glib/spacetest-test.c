@@ -127,45 +127,7 @@ warm_up_gdbus (void)
     warm_up_connections[i] = ends[i].connection;
 }
 
-/* The process whose warm-up made GDBus's worker thread, which runs as
- * long as a connection is open, and the warm-up's stay open: from then on
- * the process has more than one thread, and so its threads cannot change
- * their user namespace (setns() and unshare() refuse that with EINVAL).
- * A fork() child has only the one thread. */
-static pid_t warm_up_pid;
-
-static GArray *list_fd_numbers (void);
-static void keep_copies_of_new_files (const GArray *before);
-static void keep_proc_dirs (void);
-
-/* What GLib makes on first use and keeps for the life of the process:
- * the global default main context, its own worker thread ("gmain", made
- * by the network monitor) and GDBus's, the default proxy resolver,
- * resolver and network monitor. Made inside a test, they would be
- * reported as its leaks, and their threads would stay in its
- * namespaces: they are made here, in the process's own, once. */
-static void
-warm_up_glib (void)
-{
-  static gsize warmed_up = 0;
-
-  if (g_once_init_enter (&warmed_up))
-    {
-      g_autoptr(GResolver) resolver = NULL;
-      g_autoptr(GArray) fds_before = list_fd_numbers ();
-
-      g_main_context_default ();
-      g_proxy_resolver_get_default ();
-      resolver = g_resolver_get_default ();
-      g_network_monitor_get_default ();
-      warm_up_gdbus ();
-      keep_copies_of_new_files (fds_before);
-      keep_proc_dirs ();
-      if (warm_up_connections[0] != NULL && warm_up_connections[1] != NULL)
-        warm_up_pid = getpid ();
-      g_once_init_leave (&warmed_up, 1);
-    }
-}
+static void warm_up_glib (void);
 
 /* ---- HOME in unprivileged mode --------------------------------------- */
 
@@ -616,21 +578,27 @@ typedef struct
 /* The room the largest entry takes (a name of 255 bytes). */
 #define PROC_DIR_ENTRY_MAX (offsetof (struct dirent64, d_name) + 256 + 8)
 
-/* The two /proc directories that every snapshot reads, kept open by the
- * process whose warm-up opened them (opening and closing one costs as
- * much as reading it): /proc/self/fd, read again from its start, and the
- * main thread's namespace directory (the main thread's entry lives as
- * long as the process does). */
-static pid_t kept_dirs_pid;
+/* The process whose warm-up ran: the descriptors and directories below
+ * are its own (a fork() child opens its own). And whether that warm-up
+ * made GDBus's worker thread, which runs as long as a connection is open
+ * (the warm-up's stay open): from then on the process has more than one
+ * thread, and so its threads cannot change their user namespace (setns()
+ * and unshare() refuse that with EINVAL); a fork() child has only one. */
+static pid_t warm_up_pid;
+static gboolean warm_up_threaded;
+
+/* The two /proc directories that every snapshot reads, kept open
+ * (opening and closing one costs as much as reading it): /proc/self/fd,
+ * read again from its start, and the main thread's namespace directory
+ * (the main thread's entry lives as long as the process does). */
 static int kept_fd_dir = -1;
 static int kept_ns_dir = -1;
 
 static void
 keep_proc_dirs (void)
 {
-  kept_dirs_pid = getpid ();
   kept_fd_dir = open ("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (_spacetest_gettid () == kept_dirs_pid)
+  if (_spacetest_gettid () == warm_up_pid)
     kept_ns_dir = open ("/proc/thread-self/ns",
                         O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
@@ -671,7 +639,7 @@ static gboolean
 proc_dir_open_fds (ProcDir *dir,
                    pid_t    pid)
 {
-  if (kept_fd_dir >= 0 && kept_dirs_pid == pid &&
+  if (kept_fd_dir >= 0 && warm_up_pid == pid &&
       lseek (kept_fd_dir, 0, SEEK_SET) == 0)
     return proc_dir_start (dir, kept_fd_dir, TRUE);
   return proc_dir_open (dir, "/proc/self/fd");
@@ -745,62 +713,6 @@ identify_fd (int      fd,
     }
 
   return FALSE;
-}
-
-static GArray *
-list_fd_numbers (void)
-{
-  GArray *fds = g_array_new (FALSE, FALSE, sizeof (int));
-  ProcDir dir;
-  const char *name;
-
-  if (!proc_dir_open (&dir, "/proc/self/fd"))
-    return fds;
-  while ((name = proc_dir_next (&dir)) != NULL)
-    {
-      int fd = parse_fd_name (name);
-
-      if (fd != dir.fd)
-        g_array_append_val (fds, fd);
-    }
-  proc_dir_close (&dir);
-  return fds;
-}
-
-/* Keeps a copy of each anonymous descriptor opened since @before was
- * listed, where the kernel answers F_DUPFD_QUERY (elsewhere a snapshot
- * reads the links, as it does for every other anonymous descriptor). */
-static void
-keep_copies_of_new_files (const GArray *before)
-{
-  g_autoptr(GArray) now = list_fd_numbers ();
-
-  for (guint i = 0; i < now->len; i++)
-    {
-      int fd = g_array_index (now, int, i);
-      FdEntry entry = { .fd = fd, };
-      gboolean known = FALSE;
-      int copy;
-
-      for (guint j = 0; j < before->len && !known; j++)
-        known = g_array_index (before, int, j) == fd;
-      if (known || n_kept_files == G_N_ELEMENTS (kept_files) ||
-          is_kept_fd (fd) || !identify_fd (fd, &entry) ||
-          (entry.mode & S_IFMT) != 0)
-        continue;
-
-      copy = fcntl (fd, F_DUPFD_CLOEXEC, 0);
-      if (copy < 0)
-        continue;
-      if (fcntl (fd, F_DUPFD_QUERY, copy) != 1)
-        {
-          close (copy);
-          return;
-        }
-      kept_files[n_kept_files].fd = fd;
-      kept_files[n_kept_files].copy = copy;
-      n_kept_files++;
-    }
 }
 
 /* Every open descriptor but the one that reads /proc/self/fd. One that
@@ -945,8 +857,8 @@ static void
 snapshot_namespaces (Snapshot *snap,
                      pid_t     pid)
 {
-  gboolean threaded = warm_up_pid == pid;
-  gboolean kept = kept_ns_dir >= 0 && kept_dirs_pid == pid &&
+  gboolean threaded = warm_up_threaded && warm_up_pid == pid;
+  gboolean kept = kept_ns_dir >= 0 && warm_up_pid == pid &&
                   _spacetest_gettid () == pid;
   int dir_fd = kept ? kept_ns_dir :
                open ("/proc/thread-self/ns", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -992,6 +904,79 @@ snapshot_clear (Snapshot *snap)
   if (snap->targets != NULL)
     g_string_free (g_steal_pointer (&snap->targets), TRUE);
   g_clear_pointer (&snap->children, g_array_unref);
+}
+
+/* Keeps a copy of each anonymous descriptor that @before does not list,
+ * where the kernel answers F_DUPFD_QUERY (elsewhere a snapshot reads the
+ * links, as it does for every other anonymous descriptor). */
+static void
+keep_copies_of_new_files (const Snapshot *before)
+{
+  Snapshot now = { 0, };
+  guint b = 0;
+
+  snapshot_take (&now, FALSE);
+  for (guint i = 0; i < now.fds->len; i++)
+    {
+      const FdEntry *entry = &g_array_index (now.fds, FdEntry, i);
+      int copy;
+
+      /* both lists in ascending order */
+      while (b < before->fds->len &&
+             g_array_index (before->fds, FdEntry, b).fd < entry->fd)
+        b++;
+      if ((b < before->fds->len &&
+           g_array_index (before->fds, FdEntry, b).fd == entry->fd) ||
+          (entry->mode & S_IFMT) != 0 ||
+          n_kept_files == G_N_ELEMENTS (kept_files))
+        continue;
+
+      copy = fcntl (entry->fd, F_DUPFD_CLOEXEC, 0);
+      if (copy < 0)
+        continue;
+      if (fcntl (entry->fd, F_DUPFD_QUERY, copy) != 1)
+        {
+          close (copy);
+          break;
+        }
+      kept_files[n_kept_files].fd = entry->fd;
+      kept_files[n_kept_files].copy = copy;
+      n_kept_files++;
+    }
+  snapshot_clear (&now);
+}
+
+/* What GLib makes on first use and keeps for the life of the process:
+ * the global default main context, its own worker thread ("gmain", made
+ * by the network monitor) and GDBus's, the default proxy resolver,
+ * resolver and network monitor. Made inside a test, they would be
+ * reported as its leaks, and their threads would stay in its
+ * namespaces: they are made here, in the process's own, once. */
+static void
+warm_up_glib (void)
+{
+  static gsize warmed_up = 0;
+
+  if (g_once_init_enter (&warmed_up))
+    {
+      g_autoptr(GResolver) resolver = NULL;
+      Snapshot before = { 0, };
+
+      snapshot_take (&before, FALSE);
+
+      g_main_context_default ();
+      g_proxy_resolver_get_default ();
+      resolver = g_resolver_get_default ();
+      g_network_monitor_get_default ();
+      warm_up_gdbus ();
+      keep_copies_of_new_files (&before);
+      snapshot_clear (&before);
+      warm_up_pid = getpid ();
+      warm_up_threaded = warm_up_connections[0] != NULL &&
+                         warm_up_connections[1] != NULL;
+      keep_proc_dirs ();
+      g_once_init_leave (&warmed_up, 1);
+    }
 }
 
 static gboolean
