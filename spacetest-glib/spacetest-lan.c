@@ -44,7 +44,6 @@ static SpacetestNamespace *lan_hub;
 static SpacetestLink *lan_bridge;
 static int lan_notify_fd = -1;
 static GArray *lan_slots;
-static guint lan_n_used;
 
 /* The descriptors the LAN keeps, for the leak check, which reads them
  * without the lock. */
@@ -127,7 +126,6 @@ free_slot_of_peer (int peer_index)
       if (slot->peer_index == peer_index)
         {
           memset (slot, 0, sizeof *slot);
-          lan_n_used--;
           return;
         }
     }
@@ -209,7 +207,6 @@ resync (void)
           !g_hash_table_contains (alive, GINT_TO_POINTER (slot->peer_index)))
         {
           memset (slot, 0, sizeof *slot);
-          lan_n_used--;
         }
     }
 }
@@ -292,10 +289,11 @@ _spacetest_lan_join (SpacetestNamespace  *netns,
   host = first_free_host ();
   if (host == 0)
     {
+      /* (every one of its host numbers is taken) */
       g_set_error (error, SPACETEST_ERROR, SPACETEST_ERROR_FAILED,
                    _("The test LAN has no free address: %u namespaces are "
                      "on it"),
-                   lan_n_used);
+                   LAN_MAX_HOSTS);
       return FALSE;
     }
 
@@ -317,7 +315,6 @@ _spacetest_lan_join (SpacetestNamespace  *netns,
   slot->dev = _spacetest_namespace_get_device (netns);
   slot->ino = spacetest_namespace_get_inode (netns);
   slot->peer_index = spacetest_link_get_index (peer);
-  lan_n_used++;
   return TRUE;
 }
 
