@@ -2,6 +2,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* spacetest-test.c: the GTest layer */
 
+#include "spacetest-home-private.h"
 #include "spacetest-lan-private.h"
 #include "spacetest-namespace-private.h"
 
@@ -162,18 +163,6 @@ remove_private_home (void)
 static void
 make_private_home (void)
 {
-  static const struct {
-    const char *variable;
-    const char *name;
-    int mode;
-  } dirs[] = {
-    { "HOME", "home", 0755 },
-    { "XDG_CONFIG_HOME", "config", 0700 },
-    { "XDG_DATA_HOME", "data", 0700 },
-    { "XDG_CACHE_HOME", "cache", 0700 },
-    { "XDG_STATE_HOME", "state", 0700 },
-    { "XDG_RUNTIME_DIR", "runtime", 0700 },
-  };
   g_autofree char *root = NULL;
 
   if (is_usable_dir (g_getenv ("HOME")))
@@ -188,12 +177,13 @@ make_private_home (void)
       return;
     }
 
-  for (gsize i = 0; i < G_N_ELEMENTS (dirs); i++)
+  for (gsize i = 0; i < G_N_ELEMENTS (spacetest_home_dirs); i++)
     {
-      g_autofree char *path = g_build_filename (root, dirs[i].name, NULL);
+      g_autofree char *path =
+        g_build_filename (root, spacetest_home_dirs[i].name, NULL);
 
-      if (mkdir (path, dirs[i].mode) == 0)
-        g_setenv (dirs[i].variable, path, TRUE);
+      if (mkdir (path, spacetest_home_dirs[i].mode) == 0)
+        g_setenv (spacetest_home_dirs[i].variable, path, TRUE);
     }
 
   private_home_root = g_steal_pointer (&root);

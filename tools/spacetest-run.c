@@ -73,6 +73,7 @@
 #include "config.h"
 
 #include <spacetest-glib/spacetest-glib.h>
+#include "spacetest-glib/spacetest-home-private.h"
 #include "spacetest-glib/spacetest-spacer-private.h"
 
 #include <errno.h>
@@ -354,14 +355,6 @@ make_home (const char   *cwd,
            char       ***envp,
            GError      **error)
 {
-  static const char *const vars[][2] = {
-    { "HOME", "home" },
-    { "XDG_CONFIG_HOME", "config" },
-    { "XDG_DATA_HOME", "data" },
-    { "XDG_CACHE_HOME", "cache" },
-    { "XDG_STATE_HOME", "state" },
-    { "XDG_RUNTIME_DIR", "runtime" },
-  };
   const char *base = home_base (cwd, program);
 
   if (base == NULL)
@@ -376,11 +369,13 @@ make_home (const char   *cwd,
   if (!spacetest_mount_tmpfs (base, error))
     return FALSE;
 
-  for (gsize i = 0; i < G_N_ELEMENTS (vars); i++)
+  for (gsize i = 0; i < G_N_ELEMENTS (spacetest_home_dirs); i++)
     {
-      g_autofree char *dir = g_build_filename (base, vars[i][1], NULL);
+      g_autofree char *dir =
+        g_build_filename (base, spacetest_home_dirs[i].name, NULL);
 
-      /* explicitly, whatever the umask: XDG_RUNTIME_DIR must be 0700 */
+      /* all 0700 (a HOME too: only the program sees this tmpfs), set
+       * explicitly, whatever the umask: XDG_RUNTIME_DIR must be 0700 */
       if (g_mkdir (dir, 0700) != 0 || g_chmod (dir, 0700) != 0)
         {
           int errsv = errno;
@@ -390,7 +385,8 @@ make_home (const char   *cwd,
                        dir, g_strerror (errsv));
           return FALSE;
         }
-      *envp = g_environ_setenv (*envp, vars[i][0], dir, TRUE);
+      *envp = g_environ_setenv (*envp, spacetest_home_dirs[i].variable, dir,
+                                TRUE);
     }
 
   return TRUE;
